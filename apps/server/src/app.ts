@@ -1,0 +1,119 @@
+import { randomUUID } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { createExpressMiddleware } from '@trpc/server/adapters/express';
+import cookieParser from 'cookie-parser';
+import express, { type ErrorRequestHandler } from 'express';
+import helmet from 'helmet';
+import type { Connection } from 'mongoose';
+import pino, { type Logger } from 'pino';
+import { pinoHttp } from 'pino-http';
+import type { Config } from './config';
+import { contextFactory } from './context';
+import { createModels } from './db/models';
+import { wellKnown } from './lib/ids';
+import { PasswordHasher } from './lib/passwords';
+import { appRouter } from './router';
+import { AuthCache } from './services/auth-cache';
+import type { Deps } from './services/deps';
+
+export function createDeps(config: Config, connection: Connection, logger?: Logger): Deps {
+  return {
+    config,
+    models: createModels(connection),
+    hasher: new PasswordHasher(config.argon2),
+    logger: logger ?? pino({ level: config.logLevel }),
+    wellKnown: wellKnown(config.clusterId),
+    authCache: new AuthCache(config.authCacheMs),
+  };
+}
+
+export interface AppOptions {
+  /** True once the database is connected and the well-known objects exist. */
+  isReady: () => boolean;
+}
+
+const REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/;
+
+/** Builds the Express app. It does not connect or listen: main.ts and the tests do. */
+export function createApp(deps: Deps, opts: AppOptions) {
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('trust proxy', 'loopback');
+
+  app.get('/healthz', (_req, res) => {
+    res.json({ status: 'ok' });
+  });
+  app.get('/readyz', (_req, res) => {
+    const ready = opts.isReady() && deps.models.User.db.readyState === 1;
+    res.status(ready ? 200 : 503).json({ status: ready ? 'ready' : 'not ready' });
+  });
+
+  app.use(
+    pinoHttp({
+      logger: deps.logger,
+      genReqId: (req, res) => {
+        const given = req.headers['x-request-id'];
+        const id = typeof given === 'string' && REQUEST_ID.test(given) ? given : `req-${randomUUID()}`;
+        res.setHeader('x-request-id', id);
+        return id;
+      },
+      // Never log credentials: headers and cookies are redacted, bodies are not logged at all.
+      redact: ['req.headers.authorization', 'req.headers.cookie', 'res.headers["set-cookie"]'],
+      autoLogging: { ignore: (req) => req.url === '/healthz' || req.url === '/readyz' },
+    }),
+  );
+  app.use(
+    helmet({
+      contentSecurityPolicy: {
+        directives: { defaultSrc: ["'self'"], scriptSrc: ["'self'"], styleSrc: ["'self'", "'unsafe-inline'"], imgSrc: ["'self'", 'data:'] },
+      },
+    }),
+  );
+  app.use(cookieParser());
+  app.use(express.json({ limit: deps.config.bodyLimit }));
+  app.use(express.urlencoded({ extended: false, limit: deps.config.bodyLimit }));
+
+  app.use('/trpc', createExpressMiddleware({ router: appRouter, createContext: contextFactory(deps), onError: ({ error, path }) => {
+    if (error.code === 'INTERNAL_SERVER_ERROR') deps.logger.error({ err: error, path }, 'procedure failed');
+  } }));
+
+  const adminDist = deps.config.adminDist ?? defaultAdminDist();
+  if (adminDist && existsSync(path.join(adminDist, 'index.html'))) {
+    app.use(express.static(adminDist, { index: false, maxAge: '1h' }));
+    // Client-side routes of the console all load its index page.
+    app.get(/^\/(?!trpc|api|arvados|discovery|healthz|readyz|metrics).*/, (_req, res) => {
+      res.sendFile(path.join(adminDist, 'index.html'));
+    });
+  }
+
+  app.use((_req, res) => {
+    res.status(404).json({ error: { code: 'NOT_FOUND', message: 'No such route' } });
+  });
+  app.use(jsonErrors(deps));
+  return app;
+}
+
+function defaultAdminDist(): string | undefined {
+  const candidate = path.resolve(import.meta.dirname, '../../admin/dist');
+  return existsSync(candidate) ? candidate : undefined;
+}
+
+/** Body-parser and other middleware errors as clear JSON 4xx, never an HTML page or a 500. */
+function jsonErrors(deps: Deps): ErrorRequestHandler {
+  return (err, req, res, _next) => {
+    const status = typeof err?.status === 'number' && err.status >= 400 && err.status < 600 ? err.status : 500;
+    const code =
+      err?.type === 'entity.too.large' ? 'PAYLOAD_TOO_LARGE' : status < 500 ? 'VALIDATION_FAILED' : 'INTERNAL';
+    if (status >= 500) deps.logger.error({ err, url: req.url }, 'request failed');
+    const message =
+      err?.type === 'entity.too.large'
+        ? `The request body is larger than ${deps.config.bodyLimit}`
+        : err?.type === 'entity.parse.failed'
+          ? 'The request body is not valid JSON'
+          : status < 500
+            ? String(err?.message ?? 'Bad request')
+            : 'Internal error';
+    res.status(status).json({ error: { code, message } });
+  };
+}

@@ -1,0 +1,134 @@
+import { ClusterId } from '@roster/contracts';
+import { z } from 'zod';
+
+const bool = z
+  .enum(['true', 'false', '1', '0', 'yes', 'no', 'on', 'off'], { message: 'must be true or false' })
+  .transform((v) => ['true', '1', 'yes', 'on'].includes(v));
+const int = (min: number, max: number) =>
+  z.coerce.number({ message: 'must be a number' }).int('must be a whole number').min(min).max(max);
+
+/**
+ * Every setting Roster reads, from the environment. This is the only place that touches
+ * `process.env`; everything else receives a parsed `Config`.
+ */
+const ConfigSchema = z.object({
+  NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+  PORT: int(0, 65535).default(3000),
+  HOST: z.string().min(1).default('127.0.0.1'),
+  MONGODB_URI: z
+    .string()
+    .regex(/^mongodb(\+srv)?:\/\//, 'must start with mongodb:// or mongodb+srv://')
+    .optional(),
+  ROSTER_DB_NAME: z.string().regex(/^[A-Za-z0-9_-]{1,60}$/, 'letters, digits, _ and - only').default('roster'),
+  ROSTER_DATA_DIR: z.string().min(1).default('data'),
+  ROSTER_CLUSTER_ID: ClusterId.default('zzzzz'),
+  ROSTER_BOOTSTRAP_ADMIN_USERNAME: z.string().optional(),
+  ROSTER_BOOTSTRAP_ADMIN_PASSWORD: z.string().optional(),
+  ROSTER_BOOTSTRAP_ADMIN_EMAIL: z.string().optional(),
+  ROSTER_SIGNUP_ENABLED: bool.default(true),
+  ROSTER_AUTO_SETUP_NEW_USERS: bool.default(true),
+  ROSTER_ARGON2_MEMORY_KIB: int(1024, 4_194_304).default(19_456),
+  ROSTER_ARGON2_TIME_COST: int(1, 100).default(2),
+  ROSTER_ARGON2_PARALLELISM: int(1, 64).default(1),
+  ROSTER_PASSWORD_MIN_LENGTH: int(8, 256).default(8),
+  ROSTER_PASSWORD_MAX_LENGTH: int(8, 1024).default(256),
+  ROSTER_PASSWORD_LIFETIME_DAYS: int(0, 3650).default(0),
+  ROSTER_SESSION_LIFETIME_HOURS: int(1, 24 * 365).default(12),
+  ROSTER_AUTH_CACHE_MS: int(0, 60_000).default(5_000),
+  ROSTER_COOKIE_SECURE: z.enum(['auto', 'true', 'false']).default('auto'),
+  ROSTER_CORS_ORIGINS: z.string().default(''),
+  ROSTER_BODY_LIMIT: z.string().regex(/^\d+(b|kb|mb)$/i, 'like 100kb or 1mb').default('100kb'),
+  ROSTER_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  ROSTER_ADMIN_DIST: z.string().optional(),
+});
+
+export interface Config {
+  env: 'development' | 'production' | 'test';
+  port: number;
+  host: string;
+  mongodbUri: string | undefined;
+  dbName: string;
+  dataDir: string;
+  clusterId: string;
+  bootstrapAdmin: { username: string; password: string; email: string } | undefined;
+  signupEnabled: boolean;
+  autoSetupNewUsers: boolean;
+  argon2: { memoryCost: number; timeCost: number; parallelism: number };
+  password: { minLength: number; maxLength: number; lifetimeDays: number };
+  sessionLifetimeMs: number;
+  authCacheMs: number;
+  cookieSecure: 'auto' | boolean;
+  corsOrigins: string[];
+  bodyLimit: string;
+  logLevel: string;
+  adminDist: string | undefined;
+}
+
+export class ConfigError extends Error {}
+
+export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
+  // Empty strings mean "not set", as they do in most shells' `VAR= cmd`.
+  const present = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
+  const parsed = ConfigSchema.safeParse(present);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`);
+    throw new ConfigError(`Invalid configuration:\n${lines.join('\n')}`);
+  }
+  const c = parsed.data;
+  const admin = [c.ROSTER_BOOTSTRAP_ADMIN_USERNAME, c.ROSTER_BOOTSTRAP_ADMIN_PASSWORD, c.ROSTER_BOOTSTRAP_ADMIN_EMAIL];
+  if (admin.some(Boolean) && !admin.every(Boolean)) {
+    throw new ConfigError(
+      'Invalid configuration:\n  ROSTER_BOOTSTRAP_ADMIN_USERNAME, ROSTER_BOOTSTRAP_ADMIN_PASSWORD and ROSTER_BOOTSTRAP_ADMIN_EMAIL must be set together',
+    );
+  }
+  if (c.ROSTER_PASSWORD_MIN_LENGTH > c.ROSTER_PASSWORD_MAX_LENGTH) {
+    throw new ConfigError('Invalid configuration:\n  ROSTER_PASSWORD_MIN_LENGTH is larger than ROSTER_PASSWORD_MAX_LENGTH');
+  }
+  return {
+    env: c.NODE_ENV,
+    port: c.PORT,
+    host: c.HOST,
+    mongodbUri: c.MONGODB_URI,
+    dbName: c.ROSTER_DB_NAME,
+    dataDir: c.ROSTER_DATA_DIR,
+    clusterId: c.ROSTER_CLUSTER_ID,
+    bootstrapAdmin:
+      c.ROSTER_BOOTSTRAP_ADMIN_USERNAME && c.ROSTER_BOOTSTRAP_ADMIN_PASSWORD && c.ROSTER_BOOTSTRAP_ADMIN_EMAIL
+        ? {
+            username: c.ROSTER_BOOTSTRAP_ADMIN_USERNAME,
+            password: c.ROSTER_BOOTSTRAP_ADMIN_PASSWORD,
+            email: c.ROSTER_BOOTSTRAP_ADMIN_EMAIL,
+          }
+        : undefined,
+    signupEnabled: c.ROSTER_SIGNUP_ENABLED,
+    autoSetupNewUsers: c.ROSTER_AUTO_SETUP_NEW_USERS,
+    argon2: {
+      memoryCost: c.ROSTER_ARGON2_MEMORY_KIB,
+      timeCost: c.ROSTER_ARGON2_TIME_COST,
+      parallelism: c.ROSTER_ARGON2_PARALLELISM,
+    },
+    password: {
+      minLength: c.ROSTER_PASSWORD_MIN_LENGTH,
+      maxLength: c.ROSTER_PASSWORD_MAX_LENGTH,
+      lifetimeDays: c.ROSTER_PASSWORD_LIFETIME_DAYS,
+    },
+    sessionLifetimeMs: c.ROSTER_SESSION_LIFETIME_HOURS * 3_600_000,
+    authCacheMs: c.ROSTER_AUTH_CACHE_MS,
+    cookieSecure: c.ROSTER_COOKIE_SECURE === 'auto' ? 'auto' : c.ROSTER_COOKIE_SECURE === 'true',
+    corsOrigins: c.ROSTER_CORS_ORIGINS.split(',')
+      .map((s) => s.trim())
+      .filter(Boolean),
+    bodyLimit: c.ROSTER_BODY_LIMIT,
+    logLevel: c.ROSTER_LOG_LEVEL,
+    adminDist: c.ROSTER_ADMIN_DIST,
+  };
+}
+
+/** A configuration for tests: defaults plus overrides, with cheap hashing unless a test asks otherwise. */
+export function testConfig(overrides: Partial<Config> = {}): Config {
+  return {
+    ...loadConfig({ NODE_ENV: 'test', ROSTER_LOG_LEVEL: 'silent' }),
+    argon2: { memoryCost: 1024, timeCost: 1, parallelism: 1 },
+    ...overrides,
+  };
+}

@@ -1,0 +1,93 @@
+import type { Request, Response } from 'express';
+import { sha256 } from './lib/secrets';
+import type { Actor, Deps, RequestMeta } from './services/deps';
+import { authenticateToken } from './services/tokens';
+
+export const SESSION_COOKIE = 'roster_session';
+
+/** What the router needs to set or clear the browser session; tests pass a recorder. */
+export interface SessionCookies {
+  set(token: string, expiresAt: Date): void;
+  clear(): void;
+}
+
+export interface ContextInner {
+  deps: Deps;
+  actor: Actor | null;
+  meta: RequestMeta;
+  cookies: SessionCookies;
+  /** A token was presented but is unknown, expired or revoked. */
+  badToken: boolean;
+  /** For cookie-authenticated requests: whether the CSRF header matched the session. */
+  csrfOk: boolean;
+  /** The presented token, kept only to derive the CSRF token of a cookie session. */
+  rawToken: string | null;
+}
+
+/** The pure part of the context, which tests call directly (tRPC's createContextInner pattern). */
+export function createContextInner(opts: Partial<ContextInner> & { deps: Deps }): ContextInner {
+  return {
+    actor: null,
+    meta: { ip: '127.0.0.1', requestId: 'test' },
+    cookies: { set() {}, clear() {} },
+    badToken: false,
+    csrfOk: true,
+    rawToken: null,
+    ...opts,
+  };
+}
+
+/** The CSRF token of a cookie session, derived from its secret so nothing extra is stored. */
+export const csrfTokenFor = (sessionToken: string) => sha256(`csrf:${sessionToken}`).slice(0, 40);
+
+const AUTH_HEADER = /^(?:OAuth2|Bearer) ([!-~]+)$/;
+
+/** The token a request presents, and how: header first, then the session cookie. */
+export function presentedToken(req: Request): { raw: string; via: 'bearer' | 'cookie' } | undefined {
+  const header = req.headers.authorization;
+  if (header) {
+    const m = AUTH_HEADER.exec(header.trim());
+    return m?.[1] ? { raw: m[1], via: 'bearer' } : { raw: '', via: 'bearer' };
+  }
+  const cookie = (req.cookies as Record<string, string> | undefined)?.[SESSION_COOKIE];
+  return cookie ? { raw: cookie, via: 'cookie' } : undefined;
+}
+
+export function requestMeta(req: Request): RequestMeta {
+  return { ip: req.ip ?? null, requestId: String((req as { id?: unknown }).id ?? '') };
+}
+
+export function sessionCookies(deps: Deps, req: Request, res: Response): SessionCookies {
+  const secure = deps.config.cookieSecure === 'auto' ? req.secure : deps.config.cookieSecure;
+  return {
+    set(token, expiresAt) {
+      res.cookie(SESSION_COOKIE, token, { httpOnly: true, sameSite: 'lax', secure, path: '/', expires: expiresAt });
+    },
+    clear() {
+      res.clearCookie(SESSION_COOKIE, { httpOnly: true, sameSite: 'lax', secure, path: '/' });
+    },
+  };
+}
+
+/** Resolves the caller of an HTTP request. Shared by the tRPC adapter and the REST facades. */
+export async function resolveActor(deps: Deps, req: Request) {
+  const meta = requestMeta(req);
+  const presented = presentedToken(req);
+  if (!presented) return { actor: null, meta, badToken: false, csrfOk: true, rawToken: null };
+  const found = presented.raw ? await authenticateToken(deps, presented.raw, meta) : null;
+  const csrfOk = presented.via !== 'cookie' || req.get('x-csrf-token') === csrfTokenFor(presented.raw);
+  return {
+    actor: found ? ({ ...found, via: presented.via } satisfies Actor) : null,
+    meta,
+    badToken: !found,
+    csrfOk,
+    rawToken: presented.raw,
+  };
+}
+
+export function contextFactory(deps: Deps) {
+  return async ({ req, res }: { req: Request; res: Response }): Promise<ContextInner> => {
+    const resolved = await resolveActor(deps, req);
+    return createContextInner({ deps, ...resolved, cookies: sessionCookies(deps, req, res) });
+  };
+}

@@ -1,0 +1,67 @@
+import type { AppErrorCode } from '@roster/contracts';
+import { TRPCError } from '@trpc/server';
+
+type TRPCCode = TRPCError['code'];
+
+/**
+ * An error a client caused or may act on. Services throw it; the tRPC error formatter and the
+ * REST facades turn it into their own shapes, keeping `appCode` and `field`.
+ */
+export class AppError extends TRPCError {
+  readonly appCode: AppErrorCode;
+  readonly field: string | undefined;
+
+  constructor(code: TRPCCode, appCode: AppErrorCode, message: string, opts: { field?: string; cause?: unknown } = {}) {
+    super({ code, message, cause: opts.cause });
+    this.appCode = appCode;
+    this.field = opts.field;
+  }
+}
+
+export const notFound = (what: string) => new AppError('NOT_FOUND', 'NOT_FOUND', `${what} not found`);
+export const forbidden = (message = 'You are not allowed to do that') => new AppError('FORBIDDEN', 'FORBIDDEN', message);
+export const invariant = (message: string, field?: string) =>
+  new AppError('UNPROCESSABLE_CONTENT', 'INVARIANT_VIOLATION', message, field ? { field } : {});
+
+/** Unique index name → API field and error code (see db/models.ts). */
+const UNIQUE_FIELDS: Record<string, { field: string; appCode: AppErrorCode }> = {
+  usernameKey: { field: 'username', appCode: 'USERNAME_TAKEN' },
+  emailKey: { field: 'email', appCode: 'EMAIL_TAKEN' },
+  identityUrlKey: { field: 'identityUrl', appCode: 'IDENTITY_URL_TAKEN' },
+};
+
+interface MongoDuplicateKeyError {
+  code?: number;
+  errmsg?: string;
+  message?: string;
+  keyPattern?: Record<string, unknown>;
+}
+
+/** The index a duplicate-key error names, from `keyPattern` (MongoDB) or `errmsg` (embedded server). */
+export function duplicateKeyIndex(err: unknown): string | undefined {
+  const e = err as MongoDuplicateKeyError | null;
+  if (!e || e.code !== 11000) return undefined;
+  const fromPattern = e.keyPattern ? Object.keys(e.keyPattern)[0] : undefined;
+  if (fromPattern) return fromPattern;
+  const msg = e.errmsg ?? e.message ?? '';
+  return /index: (?:[\w$.]+\.\$)?([A-Za-z0-9_]+)/.exec(msg)?.[1] ?? 'unknown';
+}
+
+/** Rethrows a duplicate-key error as a CONFLICT naming the field; other errors pass through. */
+export function mapDuplicateKey(err: unknown): never {
+  const index = duplicateKeyIndex(err);
+  if (index === undefined) throw err;
+  const known = UNIQUE_FIELDS[index];
+  if (known) {
+    throw new AppError('CONFLICT', known.appCode, `${known.field} is already taken`, { field: known.field, cause: err });
+  }
+  throw new AppError('CONFLICT', 'CONFLICT', 'a record with the same key already exists', { cause: err });
+}
+
+/** True for errors meaning "the database is not reachable right now". */
+export function isDatabaseUnavailable(err: unknown): boolean {
+  const name = (err as { name?: string } | null)?.name ?? '';
+  return /MongoServerSelectionError|MongoNetworkError|MongoNotConnectedError|MongoNetworkTimeoutError|MongoPoolClearedError|MongoTopologyClosedError/.test(
+    name,
+  );
+}

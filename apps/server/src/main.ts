@@ -1,0 +1,71 @@
+import path from 'node:path';
+import { resolveDatabase } from '@roster/embedded-mongo';
+import pino from 'pino';
+import { createApp, createDeps } from './app';
+import { ConfigError, loadConfig } from './config';
+import { connectDatabase, UnsafeDatabaseError } from './db/connect';
+import { ensureIndexes } from './db/models';
+import { ensureFirstAdmin, ensureWellKnownObjects } from './services/bootstrap';
+
+async function main() {
+  const config = loadConfig();
+  const logger = pino({ level: config.logLevel });
+  const say = (line: string) => process.stderr.write(`[roster] ${line}\n`);
+
+  const db = await resolveDatabase({
+    uri: config.mongodbUri,
+    dataDir: path.resolve(config.dataDir),
+    log: say,
+  });
+  say(`database: ${db.description}`);
+  const connection = await connectDatabase(db.uri, config.dbName);
+  const deps = createDeps(config, connection, logger);
+
+  let ready = false;
+  const app = createApp(deps, { isReady: () => ready });
+  const server = app.listen(config.port, config.host);
+  await new Promise<void>((resolve, reject) => server.once('listening', resolve).once('error', reject));
+  const address = server.address();
+  const port = typeof address === 'object' && address ? address.port : config.port;
+  const url = `http://${config.host === '0.0.0.0' ? '127.0.0.1' : config.host}:${port}`;
+
+  await ensureIndexes(deps.models);
+  await ensureWellKnownObjects(deps);
+  const firstAdmin = await ensureFirstAdmin(deps);
+  ready = true;
+
+  say(`Roster is serving at ${url}  (admin console at ${url}/, API at ${url}/trpc)`);
+  if (firstAdmin.kind === 'created') say(`created the first admin "${firstAdmin.username}" from ROSTER_BOOTSTRAP_ADMIN_*`);
+  if (firstAdmin.kind === 'setup-token') {
+    say('No admin exists yet. Create the first one within 24 hours with this one-time setup token:');
+    say(`  open ${url}/setup#token=${firstAdmin.token}`);
+    say(
+      `  or: curl -X POST ${url}/trpc/auth.claimFirstAdmin -H 'Authorization: Bearer ${firstAdmin.token}' -H 'content-type: application/json' -d '{"username":"admin","email":"admin@example.com","password":"<at least 8 characters>"}'`,
+    );
+    say('  (or restart with ROSTER_BOOTSTRAP_ADMIN_USERNAME, ROSTER_BOOTSTRAP_ADMIN_PASSWORD and ROSTER_BOOTSTRAP_ADMIN_EMAIL set)');
+  }
+
+  const shutdown = (signal: string) => {
+    say(`${signal}: finishing in-flight requests, then stopping`);
+    ready = false;
+    const force = setTimeout(() => process.exit(1), 10_000);
+    force.unref();
+    server.close(async () => {
+      await connection.close().catch(() => {});
+      await db.stop().catch(() => {});
+      process.exit(0);
+    });
+    server.closeIdleConnections();
+  };
+  process.once('SIGTERM', () => shutdown('SIGTERM'));
+  process.once('SIGINT', () => shutdown('SIGINT'));
+}
+
+main().catch((err) => {
+  if (err instanceof ConfigError || err instanceof UnsafeDatabaseError) {
+    process.stderr.write(`[roster] ${err.message}\n`);
+  } else {
+    process.stderr.write(`[roster] failed to start: ${err?.stack ?? err}\n`);
+  }
+  process.exit(1);
+});

@@ -1,0 +1,49 @@
+import { ChangePasswordInput, ListUsersInput, UserCreateInput, UserList, UserRef, UserUpdateInput, UserView } from '@roster/contracts';
+import { notFound } from '../lib/errors';
+import * as users from '../services/users';
+import { viewUser } from '../services/user-view';
+import { activeProcedure, adminProcedure, authedProcedure, router } from '../trpc';
+
+export const usersRouter = router({
+  current: authedProcedure.output(UserView).query(({ ctx }) => viewUser(ctx.deps, ctx.actor, ctx.actor.user)),
+
+  system: activeProcedure.output(UserView).query(async ({ ctx }) => {
+    const user = await users.findUser(ctx.deps, ctx.deps.wellKnown.systemUser);
+    if (!user) throw notFound('system user');
+    return viewUser(ctx.deps, ctx.actor, user);
+  }),
+
+  get: activeProcedure
+    .input(UserRef)
+    .output(UserView)
+    .query(({ ctx, input }) => users.getUser(ctx.deps, ctx.actor, input.uuid)),
+
+  list: activeProcedure
+    .input(ListUsersInput)
+    .output(UserList)
+    .query(({ ctx, input }) => users.listUsers(ctx.deps, ctx.actor, input)),
+
+  create: adminProcedure
+    .input(UserCreateInput)
+    .output(UserView)
+    .mutation(async ({ ctx, input }) => {
+      const user = await users.createUser(ctx.deps, ctx.actor, input, { source: 'admin' });
+      return viewUser(ctx.deps, ctx.actor, user);
+    }),
+
+  /** Self: names, email, prefs. Admins: every field. Inactive users may edit only themselves. */
+  update: authedProcedure
+    .input(UserUpdateInput)
+    .output(UserView)
+    .mutation(({ ctx, input }) => users.updateUser(ctx.deps, ctx.actor, input)),
+
+  delete: adminProcedure
+    .input(UserRef)
+    .output(UserView)
+    .mutation(({ ctx, input }) => users.deleteUser(ctx.deps, ctx.actor, input.uuid)),
+
+  changePassword: authedProcedure
+    .input(ChangePasswordInput)
+    .output(UserView)
+    .mutation(({ ctx, input }) => users.changePassword(ctx.deps, ctx.actor, input.oldPassword, input.newPassword)),
+});

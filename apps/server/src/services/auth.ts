@@ -1,0 +1,87 @@
+import type { LoginInput, SignupInput } from '@roster/contracts';
+import type { UserDoc } from '../db/models';
+import { AppError } from '../lib/errors';
+import type { Actor, Deps, RequestMeta } from './deps';
+import { issueToken, toTokenView } from './tokens';
+import { createUser, revokeAllTokens, setPassword } from './users';
+import { viewUser } from './user-view';
+
+/** The one answer to every failed login, whatever the cause. */
+const invalidCredentials = () =>
+  new AppError('UNAUTHORIZED', 'INVALID_CREDENTIALS', 'Invalid username or password', { field: 'password' });
+
+/** Who may sign in with a password. Deactivated users may not; admins are always active. */
+export function canLogIn(user: UserDoc): boolean {
+  return user.isActive && !user.redirectToUserUuid;
+}
+
+async function findByLogin(deps: Deps, login: string): Promise<UserDoc | null> {
+  const k = login.toLowerCase();
+  const field = k.includes('@') ? 'emailKey' : 'usernameKey';
+  return deps.models.User.findOne({ [field]: k }).lean<UserDoc>();
+}
+
+/**
+ * Checks a username or email and a password. Unknown users pay for a verify against a dummy
+ * hash, so that failures look alike in body and in time (DESIGN.md, "Authentication").
+ */
+export async function verifyCredentials(deps: Deps, input: LoginInput, opts: { allowExpired?: boolean } = {}): Promise<UserDoc> {
+  let user = await findByLogin(deps, input.login);
+  if (user?.redirectToUserUuid) user = await deps.models.User.findOne({ uuid: user.redirectToUserUuid }).lean<UserDoc>();
+  const ok = user?.passwordHash ? await deps.hasher.verify(user.passwordHash, input.password) : await deps.hasher.verifyDummy(input.password);
+  if (!user || !ok || !canLogIn(user)) throw invalidCredentials();
+  if (!opts.allowExpired && user.passwordExpiresAt && user.passwordExpiresAt.getTime() <= Date.now()) {
+    // Told only to someone who knows the password, so it reveals nothing to a guesser.
+    throw new AppError('UNAUTHORIZED', 'PASSWORD_EXPIRED', 'Your password has expired; change it to sign in', {
+      field: 'password',
+    });
+  }
+  if (deps.hasher.needsRehash(user.passwordHash!)) {
+    const passwordHash = await deps.hasher.hash(input.password);
+    await deps.models.User.updateOne({ uuid: user.uuid }, { $set: { passwordHash } });
+  }
+  return user;
+}
+
+export async function login(deps: Deps, input: LoginInput, meta: RequestMeta) {
+  const user = await verifyCredentials(deps, input);
+  const expiresAt = new Date(Date.now() + deps.config.sessionLifetimeMs);
+  const { token, secret } = await issueToken(deps, user.uuid, { kind: 'session', label: 'login', expiresAt, meta });
+  const now = new Date();
+  const updated = await deps.models.User.findOneAndUpdate(
+    { uuid: user.uuid },
+    { $set: { lastLoginAt: now } },
+    { new: true },
+  ).lean<UserDoc>();
+  const actor: Actor = { user: updated ?? user, token, via: 'bearer' };
+  return {
+    user: await viewUser(deps, actor, updated ?? user),
+    token: secret,
+    session: toTokenView(token, actor),
+    expiresAt: expiresAt.toISOString(),
+  };
+}
+
+export async function signup(deps: Deps, input: SignupInput) {
+  if (!deps.config.signupEnabled) {
+    throw new AppError('FORBIDDEN', 'SIGNUP_DISABLED', 'Self-registration is turned off; ask an administrator for an account');
+  }
+  return createUser(deps, null, { ...input, isAdmin: false, prefs: {} }, { source: 'signup' });
+}
+
+/** Ends this session, or every session and token of the user. */
+export async function logout(deps: Deps, actor: Actor, everywhere: boolean): Promise<number> {
+  if (everywhere) return revokeAllTokens(deps, actor.user.uuid);
+  if (!actor.token) return 0;
+  const res = await deps.models.Token.deleteOne({ uuid: actor.token.uuid });
+  deps.authCache.evictToken(actor.token.secretHash);
+  return res.deletedCount;
+}
+
+/** Changes an expired (or current) password with the old one, without a session: Dioptra's flow. */
+export async function changeExpiredPassword(deps: Deps, input: { login: string; oldPassword: string; newPassword: string }) {
+  const user = await verifyCredentials(deps, { login: input.login, password: input.oldPassword }, { allowExpired: true });
+  const updated = await setPassword(deps, user, input.newPassword, { by: user.uuid, field: 'newPassword' });
+  await revokeAllTokens(deps, user.uuid);
+  return viewUser(deps, { user: updated, token: null, via: 'internal' }, updated);
+}

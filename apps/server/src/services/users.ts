@@ -1,0 +1,322 @@
+import {
+  ADMIN_ONLY_USER_FIELDS,
+  ListUsersInput,
+  type UserCreateInput,
+  type UserList,
+  type UserUpdateInput,
+  type UserView,
+} from '@roster/contracts';
+import type { z } from 'zod';
+import type { UserDoc } from '../db/models';
+import { AppError, forbidden, invariant, mapDuplicateKey, notFound } from '../lib/errors';
+import { newEtag, newUuid } from '../lib/ids';
+import { type ListSpec, planList } from '../lib/list-query';
+import { nextId } from './counters';
+import type { Actor, Deps } from './deps';
+import { setupLinks } from './links';
+import { PUBLIC_USER_FIELDS, selectFields, viewUser, viewUsers } from './user-view';
+
+const USERNAME_BLOCKLIST = new Set(['arvados', 'git', 'gitolite', 'gitolite-admin', 'root', 'syslog']);
+
+/** Arvados's default username: the email's local part before "+", letters and digits only. */
+export function usernameBaseFromEmail(email: string | null | undefined): string | null {
+  if (!email) return null;
+  const at = email.indexOf('@');
+  if (at <= 0 || at === email.length - 1) return null;
+  const local = email.slice(0, at);
+  const beforePlus = local.split('+')[0] || local;
+  return cleanUsername(beforePlus);
+}
+
+export function cleanUsername(raw: string): string | null {
+  const cleaned = raw.replace(/^[^A-Za-z]+/, '').replace(/[^A-Za-z0-9]/g, '');
+  return cleaned ? cleaned.slice(0, 64) : null;
+}
+
+/** The smallest free `base`, `base2`, `base3`, … (merged users still count as taken). */
+async function usableUsername(deps: Deps, base: string): Promise<string | null> {
+  const lower = base.toLowerCase();
+  const taken = new Set(
+    (
+      await deps.models.User.find({ usernameKey: { $regex: `^${lower}[0-9]*$` } }, { usernameKey: 1 }).lean()
+    ).map((u) => u.usernameKey),
+  );
+  if (!USERNAME_BLOCKLIST.has(lower) && !taken.has(lower)) return base;
+  for (let n = 2; n < 1_000_000; n++) if (!taken.has(`${lower}${n}`)) return `${base}${n}`;
+  return null;
+}
+
+function checkPasswordPolicy(deps: Deps, password: string, field = 'password'): void {
+  const { minLength, maxLength } = deps.config.password;
+  if (password.length < minLength || password.length > maxLength) {
+    throw new AppError('BAD_REQUEST', 'PASSWORD_POLICY', `must be ${minLength} to ${maxLength} characters long`, { field });
+  }
+}
+
+export function passwordExpiry(deps: Deps, from: Date): Date | null {
+  const days = deps.config.password.lifetimeDays;
+  return days > 0 ? new Date(from.getTime() + days * 86_400_000) : null;
+}
+
+export async function hashNewPassword(deps: Deps, password: string, field = 'password') {
+  checkPasswordPolicy(deps, password, field);
+  const now = new Date();
+  return {
+    passwordHash: await deps.hasher.hash(password),
+    passwordChangedAt: now,
+    passwordExpiresAt: passwordExpiry(deps, now),
+  };
+}
+
+const key = (v: string | null | undefined) => (v ? v.toLowerCase() : undefined);
+
+export interface CreateOptions {
+  /** `signup` and `bootstrap` have no actor; `admin` is an admin creating a user. */
+  source: 'signup' | 'admin' | 'bootstrap';
+  passwordHash?: string;
+}
+
+/**
+ * Creates a user. Uniqueness of username and email (whatever their case) is enforced by
+ * unique indexes, so of many concurrent requests for one name exactly one wins.
+ */
+export async function createUser(deps: Deps, actor: Actor | null, input: UserCreateInput, opts: CreateOptions): Promise<UserDoc> {
+  const now = new Date();
+  const password = input.password ? await hashNewPassword(deps, input.password) : undefined;
+  const explicitUsername = input.username ?? null;
+  let username = explicitUsername ?? (await usableUsername(deps, usernameBaseFromEmail(input.email) ?? 'user'));
+  const autoSetup = deps.config.autoSetupNewUsers;
+  const isActive = input.isAdmin || (input.isActive ?? autoSetup);
+  for (let attempt = 0; ; attempt++) {
+    const doc = {
+      uuid: newUuid(deps.config.clusterId, 'user'),
+      id: await nextId(deps, 'users'),
+      username,
+      usernameKey: key(username),
+      email: input.email,
+      emailKey: key(input.email),
+      firstName: input.firstName ?? null,
+      lastName: input.lastName ?? null,
+      identityUrl: input.identityUrl ?? null,
+      identityUrlKey: key(input.identityUrl),
+      isAdmin: input.isAdmin,
+      isActive,
+      prefs: input.prefs,
+      passwordHash: opts.passwordHash ?? password?.passwordHash ?? null,
+      passwordChangedAt: password?.passwordChangedAt ?? (opts.passwordHash ? now : null),
+      passwordExpiresAt: password?.passwordExpiresAt ?? (opts.passwordHash ? passwordExpiry(deps, now) : null),
+      ownerUuid: deps.wellKnown.systemUser,
+      modifiedByUserUuid: actor?.user.uuid ?? null,
+      createdAt: now,
+      modifiedAt: now,
+      etag: newEtag(),
+    };
+    try {
+      const [created] = await deps.models.User.create([doc]);
+      const user = created!.toObject() as UserDoc;
+      if (autoSetup || isActive) await setupLinks(deps, user.uuid);
+      return user;
+    } catch (err) {
+      // A derived username lost a race to another insert: take the next free one.
+      const e = err as { code?: number; errmsg?: string; message?: string; keyPattern?: object };
+      const onUsername = e.code === 11000 && /usernameKey/.test(`${e.errmsg ?? e.message ?? ''}${JSON.stringify(e.keyPattern ?? {})}`);
+      if (onUsername && explicitUsername === null && attempt < 5 && username) {
+        username = await usableUsername(deps, username.replace(/\d+$/, '') || 'user');
+        continue;
+      }
+      mapDuplicateKey(err);
+    }
+  }
+}
+
+/** Hidden from every query: users merged into another one. */
+const VISIBLE = { redirectToUserUuid: null };
+
+export async function findUser(deps: Deps, uuid: string): Promise<UserDoc | null> {
+  return deps.models.User.findOne({ uuid, ...VISIBLE }).lean<UserDoc>();
+}
+
+/** A user the actor may read, or NOT_FOUND (existence of an invisible user is private). */
+export async function readableUser(deps: Deps, actor: Actor, uuid: string): Promise<UserDoc> {
+  const user = await findUser(deps, uuid);
+  if (!user) throw notFound('user');
+  const mayRead = actor.user.isAdmin || actor.user.uuid === uuid || (actor.user.isActive && user.isActive);
+  if (!mayRead) throw notFound('user');
+  return user;
+}
+
+export async function getUser(deps: Deps, actor: Actor, uuid: string): Promise<UserView> {
+  return viewUser(deps, actor, await readableUser(deps, actor, uuid));
+}
+
+const USER_LIST: ListSpec = {
+  fields: {
+    uuid: { type: 'uuid' },
+    id: { type: 'number' },
+    username: { type: 'string', key: 'usernameKey' },
+    email: { type: 'string', key: 'emailKey' },
+    firstName: { type: 'string' },
+    lastName: { type: 'string' },
+    isAdmin: { type: 'boolean' },
+    isActive: { type: 'boolean' },
+    createdAt: { type: 'date' },
+    modifiedAt: { type: 'date' },
+    lastLoginAt: { type: 'date' },
+  },
+  tiebreak: 'id',
+  defaultOrder: [{ field: 'id', dir: 'asc' }],
+};
+
+export async function listUsers(deps: Deps, actor: Actor, input: z.output<typeof ListUsersInput>): Promise<UserList> {
+  const admin = actor.user.isAdmin;
+  if (!admin) {
+    // Non-admins see active users and only their public fields; filtering on a private field would leak it.
+    const privateFilter = input.filters.find(([f]) => !(PUBLIC_USER_FIELDS as readonly string[]).includes(f));
+    if (privateFilter) {
+      throw new AppError('FORBIDDEN', 'FORBIDDEN', `only admins may filter on ${privateFilter[0]}`, { field: 'filters' });
+    }
+  }
+  const base = admin ? { ...VISIBLE } : { ...VISIBLE, isActive: true };
+  const plan = planList(USER_LIST, input, base);
+  const [docs, total] = await Promise.all([
+    deps.models.User.find(plan.filter).sort(plan.sort).skip(plan.skip).limit(plan.limit).lean<UserDoc[]>(),
+    input.count ? deps.models.User.countDocuments(plan.countFilter) : Promise.resolve(undefined),
+  ]);
+  const views = await viewUsers(deps, actor, docs);
+  const select = admin ? input.select : input.select?.filter((f) => (PUBLIC_USER_FIELDS as readonly string[]).includes(f));
+  const last = docs[docs.length - 1];
+  return {
+    items: views.map((v) => selectFields(v, select)),
+    limit: plan.limit,
+    offset: plan.skip,
+    nextCursor: last && docs.length === plan.limit ? plan.cursorAfter(last as unknown as Record<string, unknown>) : null,
+    ...(total !== undefined ? { itemsAvailable: total } : {}),
+  };
+}
+
+/** Invariants that keep the directory administrable (DESIGN.md, "Identifiers"; issue on lifecycle). */
+async function assertAdminInvariants(deps: Deps, user: UserDoc, next: { isAdmin: boolean; isActive: boolean } | 'delete') {
+  const { systemUser, anonymousUser } = deps.wellKnown;
+  const losesAdmin = next === 'delete' || (user.isAdmin && (!next.isAdmin || !next.isActive));
+  if (user.uuid === systemUser && losesAdmin) throw invariant('the system user must stay an active admin');
+  if (next === 'delete' && user.uuid === anonymousUser) throw invariant('the anonymous user cannot be deleted');
+  if (next !== 'delete' && next.isAdmin && !next.isActive) throw invariant('an admin must be active', 'isActive');
+  if (user.isAdmin && user.isActive && losesAdmin) {
+    const others = await deps.models.User.countDocuments({
+      isAdmin: true,
+      isActive: true,
+      uuid: { $nin: [user.uuid, systemUser] },
+      ...VISIBLE,
+    });
+    if (others === 0) throw invariant('the last active admin cannot be demoted, deactivated or deleted');
+  }
+}
+
+export async function updateUser(deps: Deps, actor: Actor, input: UserUpdateInput): Promise<UserView> {
+  const user = await readableUser(deps, actor, input.uuid);
+  const admin = actor.user.isAdmin;
+  if (!admin && actor.user.uuid !== user.uuid) throw forbidden('you may only update your own account');
+  const patch = input.patch;
+  if (!admin) {
+    const denied = ADMIN_ONLY_USER_FIELDS.find((f) => patch[f] !== undefined);
+    if (denied) throw new AppError('FORBIDDEN', 'FORBIDDEN', `only admins may change ${denied}`, { field: denied });
+  }
+  const next = { isAdmin: patch.isAdmin ?? user.isAdmin, isActive: patch.isActive ?? user.isActive };
+  // Making someone an admin makes them active too (an admin is always active).
+  if (patch.isAdmin === true && patch.isActive === undefined) next.isActive = true;
+  await assertAdminInvariants(deps, user, next);
+
+  const set: Record<string, unknown> = {
+    modifiedAt: new Date(),
+    modifiedByUserUuid: actor.user.uuid,
+    etag: newEtag(),
+    isAdmin: next.isAdmin,
+    isActive: next.isActive,
+  };
+  const unset: Record<string, 1> = {};
+  for (const f of ['firstName', 'lastName', 'prefs', 'passwordExpiresAt'] as const) {
+    if (patch[f] !== undefined) set[f] = f === 'passwordExpiresAt' && patch[f] ? new Date(patch[f]) : patch[f];
+  }
+  if (patch.username !== undefined) Object.assign(set, { username: patch.username, usernameKey: key(patch.username) });
+  if (patch.email !== undefined) Object.assign(set, { email: patch.email, emailKey: key(patch.email) });
+  if (patch.identityUrl !== undefined) {
+    set.identityUrl = patch.identityUrl;
+    if (patch.identityUrl) set.identityUrlKey = key(patch.identityUrl);
+    else unset.identityUrlKey = 1;
+  }
+  const filter = { uuid: user.uuid, ...VISIBLE, ...(input.ifMatch ? { etag: input.ifMatch } : {}) };
+  let updated: UserDoc | null;
+  try {
+    updated = await deps.models.User.findOneAndUpdate(
+      filter,
+      { $set: set, ...(Object.keys(unset).length ? { $unset: unset } : {}) },
+      { new: true },
+    ).lean<UserDoc>();
+  } catch (err) {
+    mapDuplicateKey(err);
+  }
+  if (!updated) {
+    if (input.ifMatch) throw new AppError('CONFLICT', 'CONFLICT', 'the user changed since you read it; reload and retry', { field: 'ifMatch' });
+    throw notFound('user');
+  }
+  deps.authCache.evictUser(user.uuid);
+  if (user.isActive && !updated.isActive) await revokeAllTokens(deps, user.uuid);
+  if (!user.isActive && updated.isActive) await setupLinks(deps, user.uuid);
+  return viewUser(deps, actor, updated);
+}
+
+export async function revokeAllTokens(
+  deps: Deps,
+  userUuid: string,
+  opts: { except?: string | undefined; kind?: 'api' | 'session' | undefined } = {},
+): Promise<number> {
+  const filter = {
+    userUuid,
+    ...(opts.except ? { uuid: { $ne: opts.except } } : {}),
+    ...(opts.kind ? { kind: opts.kind } : {}),
+  };
+  const res = await deps.models.Token.deleteMany(filter);
+  deps.authCache.evictUser(userUuid);
+  return res.deletedCount;
+}
+
+export async function deleteUser(deps: Deps, actor: Actor, uuid: string): Promise<UserView> {
+  const user = await readableUser(deps, actor, uuid);
+  await assertAdminInvariants(deps, user, 'delete');
+  const view = await viewUser(deps, actor, user);
+  await deps.models.User.deleteOne({ uuid: user.uuid });
+  // Dependent records go after the user: a crash in between leaves only unreachable rows.
+  await Promise.all([
+    revokeAllTokens(deps, user.uuid),
+    deps.models.Link.deleteMany({ $or: [{ tailUuid: user.uuid }, { headUuid: user.uuid }] }),
+  ]);
+  return view;
+}
+
+export async function changePassword(deps: Deps, actor: Actor, oldPassword: string, newPassword: string): Promise<UserView> {
+  const user = await deps.models.User.findOne({ uuid: actor.user.uuid }).lean<UserDoc>();
+  if (!user || !(await deps.hasher.verify(user.passwordHash, oldPassword))) {
+    throw new AppError('UNAUTHORIZED', 'INVALID_CREDENTIALS', 'the current password is not correct', { field: 'oldPassword' });
+  }
+  const updated = await setPassword(deps, user, newPassword, { by: actor.user.uuid, field: 'newPassword' });
+  // Every other session and token ends; the one making the change stays.
+  await revokeAllTokens(deps, user.uuid, { except: actor.token?.uuid });
+  return viewUser(deps, actor, updated);
+}
+
+export async function setPassword(
+  deps: Deps,
+  user: UserDoc,
+  newPassword: string,
+  opts: { by: string; field?: string },
+): Promise<UserDoc> {
+  const fields = await hashNewPassword(deps, newPassword, opts.field);
+  const updated = await deps.models.User.findOneAndUpdate(
+    { uuid: user.uuid },
+    { $set: { ...fields, modifiedAt: new Date(), modifiedByUserUuid: opts.by, etag: newEtag() } },
+    { new: true },
+  ).lean<UserDoc>();
+  if (!updated) throw notFound('user');
+  deps.authCache.evictUser(user.uuid);
+  return updated;
+}

@@ -1,0 +1,65 @@
+import type { AddressInfo } from 'node:net';
+import { randomBase36 } from './lib/ids';
+import { createApp, createDeps } from './app';
+import { type Config, testConfig } from './config';
+import { csrfTokenFor } from './context';
+import { connectDatabase } from './db/connect';
+import { ensureIndexes } from './db/models';
+import { login } from './services/auth';
+import { ensureWellKnownObjects } from './services/bootstrap';
+import type { Actor, Deps } from './services/deps';
+import { createUser } from './services/users';
+
+export { testConfig };
+
+/**
+ * A real Roster on a random loopback port, on its own database of the shared test server.
+ * Each test file starts one; nothing is mocked.
+ */
+export async function startTestServer(opts: { uri: string; config?: Partial<Config>; dbName?: string }) {
+  const config = testConfig({ port: 0, ...opts.config });
+  const dbName = opts.dbName ?? `t_${randomBase36(12)}`;
+  const connection = await connectDatabase(opts.uri, dbName, { selfCheck: false });
+  const deps = createDeps(config, connection);
+  await ensureIndexes(deps.models);
+  await ensureWellKnownObjects(deps);
+  const app = createApp(deps, { isReady: () => true });
+  const server = app.listen(0, '127.0.0.1');
+  await new Promise<void>((resolve) => server.once('listening', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    deps,
+    dbName,
+    async close() {
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await connection.dropDatabase().catch(() => {});
+      await connection.close();
+    },
+  };
+}
+export type TestServer = Awaited<ReturnType<typeof startTestServer>>;
+
+let counter = 0;
+
+/** Creates a user directly through the service and signs them in; returns their API token. */
+export async function makeUser(
+  deps: Deps,
+  opts: { admin?: boolean; username?: string; password?: string; email?: string; active?: boolean } = {},
+) {
+  counter += 1;
+  const username = opts.username ?? `user${Date.now().toString(36)}${counter}`;
+  const password = opts.password ?? 'correct horse battery';
+  const email = opts.email ?? `${username.toLowerCase()}@example.com`;
+  const user = await createUser(
+    deps,
+    null,
+    { username, email, password, isAdmin: !!opts.admin, isActive: opts.active ?? true, prefs: {} },
+    { source: 'bootstrap' },
+  );
+  const session = user.isActive ? await login(deps, { login: username, password }, { ip: '127.0.0.1', requestId: 'test' }) : null;
+  const actor: Actor | null = session ? { user, token: null, via: 'internal' } : null;
+  return { user, username, password, email, token: session?.token ?? '', csrfToken: session ? csrfTokenFor(session.token) : '', actor };
+}
+export { PasswordHasher } from './lib/passwords';

@@ -1,0 +1,102 @@
+import { initTRPC } from '@trpc/server';
+import type { ContextInner } from './context';
+import { AppError, isDatabaseUnavailable } from './lib/errors';
+import { scopeAllows } from './services/tokens';
+
+interface Issue {
+  path?: readonly (PropertyKey | { key: PropertyKey })[];
+  message: string;
+}
+
+/** `{ formErrors, fieldErrors }` from zod (or any Standard Schema) issues, keyed by dotted path. */
+export function flattenIssues(issues: readonly Issue[]) {
+  const fieldErrors: Record<string, string[]> = {};
+  const formErrors: string[] = [];
+  for (const issue of issues) {
+    const path = (issue.path ?? []).map((p) => (typeof p === 'object' ? String(p.key) : String(p))).join('.');
+    if (path) (fieldErrors[path] ??= []).push(issue.message);
+    else formErrors.push(issue.message);
+  }
+  return { formErrors, fieldErrors };
+}
+
+function issuesOf(cause: unknown): readonly Issue[] | undefined {
+  const issues = (cause as { issues?: unknown } | null)?.issues;
+  return Array.isArray(issues) ? (issues as Issue[]) : undefined;
+}
+
+const t = initTRPC.context<ContextInner>().create({
+  errorFormatter({ shape, error }) {
+    const issues = error.code === 'BAD_REQUEST' ? issuesOf(error.cause) : undefined;
+    const flattened = issues ? flattenIssues(issues) : null;
+    const appCode =
+      error instanceof AppError ? error.appCode : issues ? 'VALIDATION_FAILED' : error.code === 'INTERNAL_SERVER_ERROR' ? 'INTERNAL' : error.code;
+    const field = error instanceof AppError ? error.field : flattened ? Object.keys(flattened.fieldErrors)[0] : undefined;
+    const message = flattened
+      ? `Invalid input: ${Object.entries(flattened.fieldErrors)
+          .map(([f, m]) => `${f} ${m.join('; ')}`)
+          .concat(flattened.formErrors)
+          .join(', ')}`
+      : shape.message;
+    return {
+      ...shape,
+      message,
+      data: {
+        code: shape.data.code,
+        httpStatus: shape.data.httpStatus,
+        path: shape.data.path,
+        appCode,
+        field: field ?? null,
+        fieldErrors: flattened?.fieldErrors ?? null,
+        formErrors: flattened?.formErrors ?? null,
+      },
+    };
+  },
+});
+
+export const router = t.router;
+export const createCallerFactory = t.createCallerFactory;
+export const middleware = t.middleware;
+
+/** Database outages become a clear 503 instead of a generic 500. */
+const mapUnavailable = t.middleware(async ({ next }) => {
+  const result = await next();
+  if (!result.ok && isDatabaseUnavailable(result.error.cause)) {
+    throw new AppError('SERVICE_UNAVAILABLE', 'DATABASE_UNAVAILABLE', 'The database is unavailable; try again shortly', {
+      cause: result.error.cause,
+    });
+  }
+  return result;
+});
+
+export const publicProcedure = t.procedure.use(mapUnavailable);
+
+/** Any signed-in user whose token allows this procedure; cookie sessions must also pass CSRF on mutations. */
+export const authedProcedure = publicProcedure.use(({ ctx, path, type, next }) => {
+  if (!ctx.actor) {
+    throw new AppError(
+      'UNAUTHORIZED',
+      'UNAUTHENTICATED',
+      ctx.badToken ? 'The token is unknown, expired or revoked' : 'Sign in first: no token or session was given',
+    );
+  }
+  if (type === 'mutation' && ctx.actor.via === 'cookie' && !ctx.csrfOk) {
+    throw new AppError('FORBIDDEN', 'CSRF_FAILED', 'Missing or wrong x-csrf-token header for a cookie session');
+  }
+  const scopes = ctx.actor.token?.scopes ?? ['all'];
+  if (!scopeAllows(scopes, { procedure: path })) {
+    throw new AppError('FORBIDDEN', 'FORBIDDEN', `This token's scopes do not allow ${path}`);
+  }
+  return next({ ctx: { actor: ctx.actor } });
+});
+
+/** Signed in and active. */
+export const activeProcedure = authedProcedure.use(({ ctx, next }) => {
+  if (!ctx.actor.user.isActive) throw new AppError('FORBIDDEN', 'FORBIDDEN', 'Your account is not active');
+  return next();
+});
+
+export const adminProcedure = activeProcedure.use(({ ctx, next }) => {
+  if (!ctx.actor.user.isAdmin) throw new AppError('FORBIDDEN', 'FORBIDDEN', 'Only administrators may do that');
+  return next();
+});

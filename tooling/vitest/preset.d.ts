@@ -1,0 +1,3 @@
+import type { UserWorkspaceConfig } from 'vitest/config';
+
+export function rosterProject(overrides?: UserWorkspaceConfig): UserWorkspaceConfig;
