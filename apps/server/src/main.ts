@@ -6,6 +6,7 @@ import { ConfigError, loadConfig } from './config';
 import { connectDatabase, UnsafeDatabaseError } from './db/connect';
 import { ensureIndexes } from './db/models';
 import { ensureFirstAdmin, ensureWellKnownObjects } from './services/bootstrap';
+import { resumeOperations } from './services/operations';
 
 async function main() {
   const config = loadConfig();
@@ -31,6 +32,8 @@ async function main() {
 
   await ensureIndexes(deps.models);
   await ensureWellKnownObjects(deps);
+  const resumed = await resumeOperations(deps);
+  if (resumed) say(`finished ${resumed} operation(s) that a crash had interrupted`);
   const firstAdmin = await ensureFirstAdmin(deps);
   ready = true;
 

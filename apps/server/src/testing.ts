@@ -7,7 +7,7 @@ import { connectDatabase } from './db/connect';
 import { ensureIndexes } from './db/models';
 import { login } from './services/auth';
 import { ensureWellKnownObjects } from './services/bootstrap';
-import type { Actor, Deps } from './services/deps';
+import type { Deps } from './services/deps';
 import { createUser } from './services/users';
 
 export { testConfig };
@@ -59,7 +59,7 @@ export async function makeUser(
     { source: 'bootstrap' },
   );
   const session = user.isActive ? await login(deps, { login: username, password }, { ip: '127.0.0.1', requestId: 'test' }) : null;
-  const actor: Actor | null = session ? { user, token: null, via: 'internal' } : null;
-  return { user, username, password, email, token: session?.token ?? '', csrfToken: session ? csrfTokenFor(session.token) : '', actor };
+  return { user, username, password, email, token: session?.token ?? '', csrfToken: session ? csrfTokenFor(session.token) : '' };
 }
 export { PasswordHasher } from './lib/passwords';
+export { issueToken } from './services/tokens';

@@ -1,6 +1,7 @@
 import { initTRPC } from '@trpc/server';
 import type { ContextInner } from './context';
 import { AppError, isDatabaseUnavailable } from './lib/errors';
+import { recordAudit } from './services/audit';
 import { scopeAllows } from './services/tokens';
 
 interface Issue {
@@ -69,7 +70,40 @@ const mapUnavailable = t.middleware(async ({ next }) => {
   return result;
 });
 
-export const publicProcedure = t.procedure.use(mapUnavailable);
+function targetOf(input: unknown, output: unknown): string | null {
+  const i = (input ?? {}) as Record<string, unknown>;
+  const o = (output ?? {}) as Record<string, unknown>;
+  for (const v of [i.uuid, i.userUuid, i.headUuid, i.oldUserUuid, o.uuid, (o.user as { uuid?: unknown } | undefined)?.uuid, (o.token as { uuid?: unknown } | undefined)?.uuid]) {
+    if (typeof v === 'string') return v;
+  }
+  return null;
+}
+
+/**
+ * Every mutation writes an audit event, whether it succeeded, failed or was refused, with the
+ * input's fields (credentials redacted) as its changes. Logins included.
+ */
+const audit = t.middleware(async ({ ctx, type, path, next, getRawInput }) => {
+  if (type !== 'mutation') return next();
+  const result = await next();
+  const input = await getRawInput().catch(() => undefined);
+  const output = result.ok ? result.data : undefined;
+  const code = result.ok ? null : result.error instanceof AppError ? result.error.appCode : result.error.code;
+  const denied = !result.ok && ['UNAUTHORIZED', 'FORBIDDEN', 'NOT_FOUND'].includes(result.error.code);
+  const loggedIn = path === 'auth.login' && result.ok ? ((output as { user?: { uuid?: string } }).user?.uuid ?? null) : null;
+  await recordAudit(ctx.deps, {
+    actorUuid: ctx.actor?.user.uuid ?? loggedIn,
+    action: path,
+    targetUuid: targetOf(input, output),
+    outcome: result.ok ? 'success' : denied ? 'denied' : 'failure',
+    errorCode: code,
+    changes: (input as { patch?: unknown } | undefined)?.patch ?? input ?? {},
+    meta: ctx.meta,
+  });
+  return result;
+});
+
+export const publicProcedure = t.procedure.use(mapUnavailable).use(audit);
 
 /** Any signed-in user whose token allows this procedure; cookie sessions must also pass CSRF on mutations. */
 export const authedProcedure = publicProcedure.use(({ ctx, path, type, next }) => {

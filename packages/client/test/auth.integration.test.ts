@@ -67,7 +67,9 @@ describe('auth.signup', () => {
 describe('auth.login', () => {
   it('fails the same way for an unknown user, a wrong password and a deactivated user', async () => {
     const u = await ctx.user({ username: 'loginfail' });
-    const inactive = await ctx.user({ username: 'inactivelogin', active: false });
+    const inactive = await ctx.user({ username: 'inactivelogin' });
+    const admin = await ctx.user({ admin: true });
+    await admin.client.users.update.mutate({ uuid: inactive.user.uuid, patch: { isActive: false } });
     const attempts = [
       ctx.anon.auth.login.mutate({ login: 'nobody-here', password: 'whatever pw' }),
       ctx.anon.auth.login.mutate({ login: u.username, password: 'wrong password' }),

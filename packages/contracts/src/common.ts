@@ -7,6 +7,8 @@ export const UUID_TYPES = {
   token: 'gj3su',
   link: 'o0j2j',
   auditEvent: '57u5n',
+  agreement: '4zz18',
+  operation: 'xvhdp',
 } as const;
 export type UuidType = keyof typeof UUID_TYPES;
 

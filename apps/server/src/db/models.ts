@@ -100,7 +100,7 @@ const linkSchema = new Schema(
     headUuid: { type: String, required: true },
     ownerUuid: { type: String, required: true },
     properties: { type: Mixed, default: () => ({}) },
-    /** `linkClass|name|tail|head`: one link per relation, so concurrent grants cannot duplicate it. */
+    /** One link per relation (see services/links.ts), so concurrent grants cannot duplicate it. */
     relationKey: { type: String, required: true },
     createdAt: { type: Date, required: true },
     modifiedAt: { type: Date, required: true },
@@ -112,10 +112,65 @@ linkSchema.index({ relationKey: 1 }, { unique: true, name: 'relationKey' });
 linkSchema.index({ tailUuid: 1, linkClass: 1 });
 linkSchema.index({ headUuid: 1, linkClass: 1 });
 
+const agreementSchema = new Schema(
+  {
+    uuid: { type: String, required: true },
+    title: { type: String, required: true },
+    text: { type: String, required: true },
+    version: { type: String, required: true },
+    required: { type: Boolean, default: true },
+    ownerUuid: { type: String, required: true },
+    createdAt: { type: Date, required: true },
+  },
+  { versionKey: false, autoIndex: false },
+);
+agreementSchema.index({ uuid: 1 }, { unique: true, name: 'uuid' });
+
+const auditSchema = new Schema(
+  {
+    uuid: { type: String, required: true },
+    at: { type: Date, required: true },
+    actorUuid: { type: String, default: null },
+    action: { type: String, required: true },
+    targetUuid: { type: String, default: null },
+    outcome: { type: String, enum: ['success', 'failure', 'denied'], required: true },
+    errorCode: { type: String, default: null },
+    changes: { type: Mixed, default: () => ({}) },
+    requestId: { type: String, default: null },
+    ip: { type: String, default: null },
+  },
+  { versionKey: false, minimize: false, autoIndex: false },
+);
+auditSchema.index({ uuid: 1 }, { unique: true, name: 'uuid' });
+auditSchema.index({ at: 1, uuid: 1 });
+auditSchema.index({ targetUuid: 1, at: 1 });
+auditSchema.index({ actorUuid: 1, at: 1 });
+
+/**
+ * Multi-document operations (merge, unsetup, group deletion): written before their steps run,
+ * marked done after, and finished at start-up if a crash interrupted them (DESIGN.md).
+ */
+const operationSchema = new Schema(
+  {
+    uuid: { type: String, required: true },
+    kind: { type: String, required: true },
+    params: { type: Mixed, required: true },
+    state: { type: String, enum: ['pending', 'done'], required: true },
+    createdAt: { type: Date, required: true },
+    finishedAt: { type: Date, default: null },
+  },
+  { versionKey: false, minimize: false, autoIndex: false },
+);
+operationSchema.index({ uuid: 1 }, { unique: true, name: 'uuid' });
+operationSchema.index({ state: 1, createdAt: 1 });
+
 export type UserDoc = InferSchemaType<typeof userSchema> & { _id: mongoose.Types.ObjectId };
 export type TokenDoc = InferSchemaType<typeof tokenSchema> & { _id: mongoose.Types.ObjectId };
 export type GroupDoc = InferSchemaType<typeof groupSchema> & { _id: mongoose.Types.ObjectId };
 export type LinkDoc = InferSchemaType<typeof linkSchema> & { _id: mongoose.Types.ObjectId };
+export type AgreementDoc = InferSchemaType<typeof agreementSchema> & { _id: mongoose.Types.ObjectId };
+export type AuditDoc = InferSchemaType<typeof auditSchema> & { _id: mongoose.Types.ObjectId };
+export type OperationDoc = InferSchemaType<typeof operationSchema> & { _id: mongoose.Types.ObjectId };
 
 export function createModels(connection: Connection) {
   return {
@@ -124,6 +179,9 @@ export function createModels(connection: Connection) {
     Counter: connection.model('Counter', counterSchema, 'counters'),
     Group: connection.model('Group', groupSchema, 'groups'),
     Link: connection.model('Link', linkSchema, 'links'),
+    Agreement: connection.model('Agreement', agreementSchema, 'agreements'),
+    AuditEvent: connection.model('AuditEvent', auditSchema, 'audit_events'),
+    Operation: connection.model('Operation', operationSchema, 'operations'),
   };
 }
 export type Models = ReturnType<typeof createModels>;

@@ -1,4 +1,17 @@
-import { ChangePasswordInput, ListUsersInput, UserCreateInput, UserList, UserRef, UserUpdateInput, UserView } from '@roster/contracts';
+import {
+  ActivateInput,
+  ChangePasswordInput,
+  ListUsersInput,
+  MergeInput,
+  SetupInput,
+  SetupResult,
+  UserCreateInput,
+  UserList,
+  UserRef,
+  UserUpdateInput,
+  UserView,
+} from '@roster/contracts';
+import * as lifecycle from '../services/lifecycle';
 import { notFound } from '../lib/errors';
 import * as users from '../services/users';
 import { viewUser } from '../services/user-view';
@@ -46,4 +59,27 @@ export const usersRouter = router({
     .input(ChangePasswordInput)
     .output(UserView)
     .mutation(({ ctx, input }) => users.changePassword(ctx.deps, ctx.actor, input.oldPassword, input.newPassword)),
+
+  /** Admin: set a user up (creating them if given a `user`); idempotent. */
+  setup: adminProcedure
+    .input(SetupInput)
+    .output(SetupResult)
+    .mutation(({ ctx, input }) => lifecycle.setupUser(ctx.deps, ctx.actor, input)),
+
+  /** Self (when invited and every required agreement is signed) or admin. */
+  activate: authedProcedure
+    .input(ActivateInput)
+    .output(UserView)
+    .mutation(({ ctx, input }) => lifecycle.activateUser(ctx.deps, ctx.actor, input.uuid)),
+
+  unsetup: adminProcedure
+    .input(UserRef)
+    .output(UserView)
+    .mutation(({ ctx, input }) => lifecycle.unsetupUser(ctx.deps, ctx.actor, input.uuid)),
+
+  /** By the old user with the new user's token, or by an admin with both uuids. Returns the old record. */
+  merge: authedProcedure
+    .input(MergeInput)
+    .output(UserView)
+    .mutation(({ ctx, input }) => lifecycle.mergeUsers(ctx.deps, ctx.actor, input)),
 });

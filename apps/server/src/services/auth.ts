@@ -4,15 +4,20 @@ import { AppError } from '../lib/errors';
 import type { Actor, Deps, RequestMeta } from './deps';
 import { issueToken, toTokenView } from './tokens';
 import { createUser, revokeAllTokens, setPassword } from './users';
+import { invited } from './lifecycle';
 import { viewUser } from './user-view';
 
 /** The one answer to every failed login, whatever the cause. */
 const invalidCredentials = () =>
   new AppError('UNAUTHORIZED', 'INVALID_CREDENTIALS', 'Invalid username or password', { field: 'password' });
 
-/** Who may sign in with a password. Deactivated users may not; admins are always active. */
-export function canLogIn(user: UserDoc): boolean {
-  return user.isActive && !user.redirectToUserUuid;
+/**
+ * Who may sign in with a password: active users, and invited users who have yet to activate
+ * (Arvados's flow: they sign agreements and activate themselves). Deactivated users may not.
+ */
+export async function canLogIn(deps: Deps, user: UserDoc): Promise<boolean> {
+  if (user.redirectToUserUuid) return false;
+  return user.isActive || invited(deps, user);
 }
 
 async function findByLogin(deps: Deps, login: string): Promise<UserDoc | null> {
@@ -29,7 +34,7 @@ export async function verifyCredentials(deps: Deps, input: LoginInput, opts: { a
   let user = await findByLogin(deps, input.login);
   if (user?.redirectToUserUuid) user = await deps.models.User.findOne({ uuid: user.redirectToUserUuid }).lean<UserDoc>();
   const ok = user?.passwordHash ? await deps.hasher.verify(user.passwordHash, input.password) : await deps.hasher.verifyDummy(input.password);
-  if (!user || !ok || !canLogIn(user)) throw invalidCredentials();
+  if (!user || !ok || !(await canLogIn(deps, user))) throw invalidCredentials();
   if (!opts.allowExpired && user.passwordExpiresAt && user.passwordExpiresAt.getTime() <= Date.now()) {
     // Told only to someone who knows the password, so it reveals nothing to a guesser.
     throw new AppError('UNAUTHORIZED', 'PASSWORD_EXPIRED', 'Your password has expired; change it to sign in', {

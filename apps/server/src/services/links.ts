@@ -1,37 +1,67 @@
+import type { LinkView } from '@roster/contracts';
+import type { LinkDoc } from '../db/models';
 import { newUuid } from '../lib/ids';
 import type { Deps } from './deps';
 
-export type PermissionLevel = 'can_read' | 'can_write' | 'can_manage';
+/**
+ * A permission link is unique per (tail, head) whatever its level, so that a grant replaces the
+ * level; other classes are unique per (class, name, tail, head).
+ */
+export function relationKey(link: { linkClass: string; name: string; tailUuid: string; headUuid: string }): string {
+  return link.linkClass === 'permission'
+    ? `permission|${link.tailUuid}|${link.headUuid}`
+    : `${link.linkClass}|${link.name}|${link.tailUuid}|${link.headUuid}`;
+}
 
-/** Creates the link if it is missing (idempotent, race-safe through the unique relationKey). */
+export function toLinkView(l: LinkDoc): LinkView {
+  return {
+    uuid: l.uuid,
+    linkClass: l.linkClass,
+    name: l.name,
+    tailUuid: l.tailUuid,
+    headUuid: l.headUuid,
+    ownerUuid: l.ownerUuid,
+    properties: (l.properties ?? {}) as Record<string, unknown>,
+    createdAt: l.createdAt.toISOString(),
+    modifiedAt: l.modifiedAt.toISOString(),
+  };
+}
+
+/** Creates the link if it is missing and returns it (idempotent, race-safe through the unique relationKey). */
 export async function ensureLink(
   deps: Deps,
   link: { linkClass: string; name: string; tailUuid: string; headUuid: string; properties?: Record<string, unknown> },
-): Promise<void> {
-  const relationKey = `${link.linkClass}|${link.name}|${link.tailUuid}|${link.headUuid}`;
+): Promise<LinkDoc> {
+  const key = relationKey(link);
   const now = new Date();
-  await deps.models.Link.updateOne(
-    { relationKey },
-    {
-      $setOnInsert: {
-        uuid: newUuid(deps.config.clusterId, 'link'),
-        ...link,
-        properties: link.properties ?? {},
-        ownerUuid: deps.wellKnown.systemUser,
-        relationKey,
-        createdAt: now,
-        modifiedAt: now,
+  try {
+    await deps.models.Link.updateOne(
+      { relationKey: key },
+      {
+        $setOnInsert: {
+          uuid: newUuid(deps.config.clusterId, 'link'),
+          ...link,
+          properties: link.properties ?? {},
+          ownerUuid: deps.wellKnown.systemUser,
+          relationKey: key,
+          createdAt: now,
+          modifiedAt: now,
+        },
       },
-    },
-    { upsert: true },
-  ).catch((err: { code?: number }) => {
-    if (err.code !== 11000) throw err;
-  });
+      { upsert: true },
+    );
+  } catch (err) {
+    // Two upserts raced; the other one created it.
+    if ((err as { code?: number }).code !== 11000) throw err;
+  }
+  return (await deps.models.Link.findOne({ relationKey: key }).lean<LinkDoc>())!;
 }
 
 /** Sets a user up: member of "All users", and visible to its members (Arvados's setup). */
-export async function setupLinks(deps: Deps, userUuid: string): Promise<void> {
+export async function setupLinks(deps: Deps, userUuid: string): Promise<LinkDoc[]> {
   const { allUsersGroup } = deps.wellKnown;
-  await ensureLink(deps, { linkClass: 'permission', name: 'can_write', tailUuid: userUuid, headUuid: allUsersGroup });
-  await ensureLink(deps, { linkClass: 'permission', name: 'can_read', tailUuid: allUsersGroup, headUuid: userUuid });
+  return [
+    await ensureLink(deps, { linkClass: 'permission', name: 'can_write', tailUuid: userUuid, headUuid: allUsersGroup }),
+    await ensureLink(deps, { linkClass: 'permission', name: 'can_read', tailUuid: allUsersGroup, headUuid: userUuid }),
+  ];
 }

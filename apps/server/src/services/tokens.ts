@@ -6,6 +6,7 @@ import { newUuid } from '../lib/ids';
 import { type ListSpec, planList } from '../lib/list-query';
 import { formatToken, newTokenSecret, parseToken, sha256 } from '../lib/secrets';
 import type { Actor, Deps, RequestMeta } from './deps';
+import { runList } from './listing';
 
 export function toTokenView(token: TokenDoc, actor: Actor | null): TokenView {
   return {
@@ -145,23 +146,9 @@ const TOKEN_LIST: ListSpec = {
 export async function listTokens(deps: Deps, actor: Actor, input: z.output<typeof ListTokensInput>) {
   const mine = !actor.user.isAdmin || !input.filters.some(([f]) => f === 'userUuid');
   const base = mine ? { userUuid: actor.user.uuid } : {};
-  const plan = planList(TOKEN_LIST, input, base);
-  const [docs, total] = await Promise.all([
-    deps.models.Token.find(plan.filter).sort(plan.sort).skip(plan.skip).limit(plan.limit).lean<TokenDoc[]>(),
-    input.count ? deps.models.Token.countDocuments(plan.countFilter) : Promise.resolve(undefined),
-  ]);
-  const last = docs[docs.length - 1];
-  return {
-    items: docs.map((t) => {
-      const view = toTokenView(t, actor);
-      if (!input.select) return view;
-      return Object.fromEntries(Object.entries(view).filter(([k]) => k === 'uuid' || input.select!.includes(k as never))) as TokenView;
-    }),
-    limit: plan.limit,
-    offset: plan.skip,
-    nextCursor: last && docs.length === plan.limit ? plan.cursorAfter(last as unknown as Record<string, unknown>) : null,
-    ...(total !== undefined ? { itemsAvailable: total } : {}),
-  };
+  return runList(deps.models.Token, planList(TOKEN_LIST, input, base), input, (docs: TokenDoc[]) =>
+    docs.map((t) => toTokenView(t, actor)),
+  );
 }
 
 export async function revokeToken(deps: Deps, actor: Actor, uuid: string): Promise<TokenView> {

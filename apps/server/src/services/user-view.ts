@@ -1,4 +1,4 @@
-import { PUBLIC_USER_FIELDS, type UserListItem, type UserView } from '@roster/contracts';
+import { PUBLIC_USER_FIELDS, type UserView } from '@roster/contracts';
 import type { UserDoc } from '../db/models';
 import type { Actor, Deps } from './deps';
 
@@ -112,13 +112,6 @@ export async function viewUsers(deps: Deps, actor: Actor | null, users: UserDoc[
 export async function viewUser(deps: Deps, actor: Actor | null, user: UserDoc): Promise<UserView> {
   const [view] = await viewUsers(deps, actor, [user]);
   return view!;
-}
-
-export function selectFields(view: UserView, select: readonly string[] | undefined): UserListItem {
-  if (!select) return view;
-  const out: Record<string, unknown> = { uuid: view.uuid };
-  for (const key of select) if (key in view) out[key] = view[key as keyof UserView];
-  return out as UserListItem;
 }
 
 export { PUBLIC_USER_FIELDS };

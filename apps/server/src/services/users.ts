@@ -14,7 +14,8 @@ import { type ListSpec, planList } from '../lib/list-query';
 import { nextId } from './counters';
 import type { Actor, Deps } from './deps';
 import { setupLinks } from './links';
-import { PUBLIC_USER_FIELDS, selectFields, viewUser, viewUsers } from './user-view';
+import { runList } from './listing';
+import { PUBLIC_USER_FIELDS, viewUser, viewUsers } from './user-view';
 
 const USERNAME_BLOCKLIST = new Set(['arvados', 'git', 'gitolite', 'gitolite-admin', 'root', 'syslog']);
 
@@ -177,21 +178,10 @@ export async function listUsers(deps: Deps, actor: Actor, input: z.output<typeof
     }
   }
   const base = admin ? { ...VISIBLE } : { ...VISIBLE, isActive: true };
-  const plan = planList(USER_LIST, input, base);
-  const [docs, total] = await Promise.all([
-    deps.models.User.find(plan.filter).sort(plan.sort).skip(plan.skip).limit(plan.limit).lean<UserDoc[]>(),
-    input.count ? deps.models.User.countDocuments(plan.countFilter) : Promise.resolve(undefined),
-  ]);
-  const views = await viewUsers(deps, actor, docs);
   const select = admin ? input.select : input.select?.filter((f) => (PUBLIC_USER_FIELDS as readonly string[]).includes(f));
-  const last = docs[docs.length - 1];
-  return {
-    items: views.map((v) => selectFields(v, select)),
-    limit: plan.limit,
-    offset: plan.skip,
-    nextCursor: last && docs.length === plan.limit ? plan.cursorAfter(last as unknown as Record<string, unknown>) : null,
-    ...(total !== undefined ? { itemsAvailable: total } : {}),
-  };
+  return runList(deps.models.User, planList(USER_LIST, input, base), { count: input.count, select }, (docs: UserDoc[]) =>
+    viewUsers(deps, actor, docs),
+  );
 }
 
 /** Invariants that keep the directory administrable (DESIGN.md, "Identifiers"; issue on lifecycle). */
@@ -260,7 +250,11 @@ export async function updateUser(deps: Deps, actor: Actor, input: UserUpdateInpu
     throw notFound('user');
   }
   deps.authCache.evictUser(user.uuid);
-  if (user.isActive && !updated.isActive) await revokeAllTokens(deps, user.uuid);
+  if (user.isActive && !updated.isActive) {
+    // Deactivation also withdraws the invitation, so the user can neither sign in nor reactivate themself.
+    await deps.models.Link.deleteOne({ tailUuid: user.uuid, headUuid: deps.wellKnown.allUsersGroup, linkClass: 'permission' });
+    await revokeAllTokens(deps, user.uuid);
+  }
   if (!user.isActive && updated.isActive) await setupLinks(deps, user.uuid);
   return viewUser(deps, actor, updated);
 }
@@ -283,6 +277,9 @@ export async function revokeAllTokens(
 export async function deleteUser(deps: Deps, actor: Actor, uuid: string): Promise<UserView> {
   const user = await readableUser(deps, actor, uuid);
   await assertAdminInvariants(deps, user, 'delete');
+  if (await deps.models.Group.exists({ ownerUuid: user.uuid })) {
+    throw invariant('this user owns groups; reassign them to another owner first');
+  }
   const view = await viewUser(deps, actor, user);
   await deps.models.User.deleteOne({ uuid: user.uuid });
   // Dependent records go after the user: a crash in between leaves only unreachable rows.
