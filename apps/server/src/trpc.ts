@@ -89,7 +89,8 @@ const audit = t.middleware(async ({ ctx, type, path, next, getRawInput }) => {
   const input = await getRawInput().catch(() => undefined);
   const output = result.ok ? result.data : undefined;
   const code = result.ok ? null : result.error instanceof AppError ? result.error.appCode : result.error.code;
-  const denied = !result.ok && ['UNAUTHORIZED', 'FORBIDDEN', 'NOT_FOUND'].includes(result.error.code);
+  // Refused by authorization; a failed authentication (UNAUTHORIZED) is a failure.
+  const denied = !result.ok && ['FORBIDDEN', 'NOT_FOUND'].includes(result.error.code);
   const loggedIn = path === 'auth.login' && result.ok ? ((output as { user?: { uuid?: string } }).user?.uuid ?? null) : null;
   await recordAudit(ctx.deps, {
     actorUuid: ctx.actor?.user.uuid ?? loggedIn,
