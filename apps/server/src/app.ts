@@ -3,6 +3,7 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { createExpressMiddleware } from '@trpc/server/adapters/express';
 import cookieParser from 'cookie-parser';
+import cors from 'cors';
 import express, { type ErrorRequestHandler } from 'express';
 import helmet from 'helmet';
 import type { Connection } from 'mongoose';
@@ -10,6 +11,7 @@ import pino, { type Logger } from 'pino';
 import { pinoHttp } from 'pino-http';
 import type { Config } from './config';
 import { contextFactory } from './context';
+import { isSensitiveTrpcPath, sensitiveRateLimit } from './http/rate-limit';
 import { createModels } from './db/models';
 import { wellKnown } from './lib/ids';
 import { PasswordHasher } from './lib/passwords';
@@ -70,10 +72,20 @@ export function createApp(deps: Deps, opts: AppOptions) {
       },
     }),
   );
+  // Browsers on other origins may call the API only from the configured allowlist.
+  app.use(
+    cors({
+      origin: (origin, done) => done(null, !origin || deps.config.corsOrigins.includes(origin) ? origin ?? false : false),
+      credentials: true,
+      allowedHeaders: ['content-type', 'authorization', 'x-csrf-token', 'x-request-id', 'trpc-accept'],
+      maxAge: 600,
+    }),
+  );
   app.use(cookieParser());
   app.use(express.json({ limit: deps.config.bodyLimit }));
   app.use(express.urlencoded({ extended: false, limit: deps.config.bodyLimit }));
 
+  app.use('/trpc', sensitiveRateLimit(deps, isSensitiveTrpcPath));
   app.use('/trpc', createExpressMiddleware({ router: appRouter, createContext: contextFactory(deps), onError: ({ error, path }) => {
     if (error.code === 'INTERNAL_SERVER_ERROR') deps.logger.error({ err: error, path }, 'procedure failed');
   } }));

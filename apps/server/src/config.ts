@@ -40,6 +40,12 @@ const ConfigSchema = z.object({
   ROSTER_BODY_LIMIT: z.string().regex(/^\d+(b|kb|mb)$/i, 'like 100kb or 1mb').default('100kb'),
   ROSTER_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   ROSTER_ADMIN_DIST: z.string().optional(),
+  ROSTER_LOCKOUT_THRESHOLD: int(0, 1000).default(5),
+  ROSTER_LOCKOUT_BASE_SECONDS: int(1, 86_400).default(30),
+  ROSTER_LOCKOUT_MAX_SECONDS: int(1, 604_800).default(3_600),
+  ROSTER_RATE_LIMIT_PER_MINUTE: int(0, 1_000_000).default(30),
+  ROSTER_DB_TIMEOUT_MS: int(100, 120_000).default(3_000),
+  ROSTER_REQUEST_TIMEOUT_MS: int(1_000, 600_000).default(30_000),
 });
 
 export interface Config {
@@ -62,6 +68,12 @@ export interface Config {
   bodyLimit: string;
   logLevel: string;
   adminDist: string | undefined;
+  /** Failed logins before a temporary lockout (0: off); each lockout doubles the wait, up to the max. */
+  lockout: { threshold: number; baseMs: number; maxMs: number };
+  /** Requests per minute per address on login, signup, token creation and password change (0: off). */
+  rateLimitPerMinute: number;
+  dbTimeoutMs: number;
+  requestTimeoutMs: number;
 }
 
 export class ConfigError extends Error {}
@@ -121,14 +133,28 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     bodyLimit: c.ROSTER_BODY_LIMIT,
     logLevel: c.ROSTER_LOG_LEVEL,
     adminDist: c.ROSTER_ADMIN_DIST,
+    lockout: {
+      threshold: c.ROSTER_LOCKOUT_THRESHOLD,
+      baseMs: c.ROSTER_LOCKOUT_BASE_SECONDS * 1000,
+      maxMs: c.ROSTER_LOCKOUT_MAX_SECONDS * 1000,
+    },
+    rateLimitPerMinute: c.ROSTER_RATE_LIMIT_PER_MINUTE,
+    dbTimeoutMs: c.ROSTER_DB_TIMEOUT_MS,
+    requestTimeoutMs: c.ROSTER_REQUEST_TIMEOUT_MS,
   };
 }
 
-/** A configuration for tests: defaults plus overrides, with cheap hashing unless a test asks otherwise. */
+/**
+ * A configuration for tests: defaults plus overrides, with cheap hashing, and lockout and rate
+ * limits out of the way (the many logins of a test run all come from 127.0.0.1); the tests of
+ * those features turn them back on.
+ */
 export function testConfig(overrides: Partial<Config> = {}): Config {
   return {
     ...loadConfig({ NODE_ENV: 'test', ROSTER_LOG_LEVEL: 'silent' }),
     argon2: { memoryCost: 1024, timeCost: 1, parallelism: 1 },
+    lockout: { threshold: 0, baseMs: 30_000, maxMs: 3_600_000 },
+    rateLimitPerMinute: 0,
     ...overrides,
   };
 }

@@ -6,6 +6,7 @@ import { ConfigError, loadConfig } from './config';
 import { connectDatabase, UnsafeDatabaseError } from './db/connect';
 import { ensureIndexes } from './db/models';
 import { ensureFirstAdmin, ensureWellKnownObjects } from './services/bootstrap';
+import { sweepCounters } from './services/lockout';
 import { resumeOperations } from './services/operations';
 
 async function main() {
@@ -19,12 +20,15 @@ async function main() {
     log: say,
   });
   say(`database: ${db.description}`);
-  const connection = await connectDatabase(db.uri, config.dbName);
+  const connection = await connectDatabase(db.uri, config.dbName, { timeoutMs: config.dbTimeoutMs });
   const deps = createDeps(config, connection, logger);
 
   let ready = false;
   const app = createApp(deps, { isReady: () => ready });
   const server = app.listen(config.port, config.host);
+  // A request that has not finished in this time is answered 408 and its socket closed.
+  server.requestTimeout = config.requestTimeoutMs;
+  server.headersTimeout = Math.min(config.requestTimeoutMs, 60_000);
   await new Promise<void>((resolve, reject) => server.once('listening', resolve).once('error', reject));
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;
@@ -36,6 +40,8 @@ async function main() {
   if (resumed) say(`finished ${resumed} operation(s) that a crash had interrupted`);
   const firstAdmin = await ensureFirstAdmin(deps);
   ready = true;
+  const sweep = setInterval(() => sweepCounters(deps).catch((err) => logger.warn({ err }, 'counter sweep failed')), 600_000);
+  sweep.unref();
 
   say(`Roster is serving at ${url}  (admin console at ${url}/, API at ${url}/trpc)`);
   if (firstAdmin.kind === 'created') say(`created the first admin "${firstAdmin.username}" from ROSTER_BOOTSTRAP_ADMIN_*`);

@@ -1,4 +1,5 @@
 import type { AddressInfo } from 'node:net';
+import pino from 'pino';
 import { randomBase36 } from './lib/ids';
 import { createApp, createDeps } from './app';
 import { type Config, testConfig } from './config';
@@ -16,11 +17,20 @@ export { testConfig };
  * A real Roster on a random loopback port, on its own database of the shared test server.
  * Each test file starts one; nothing is mocked.
  */
-export async function startTestServer(opts: { uri: string; config?: Partial<Config>; dbName?: string }) {
+export async function startTestServer(opts: {
+  uri: string;
+  config?: Partial<Config>;
+  dbName?: string;
+  /** Collects every log line (at info level and above) for tests that read the log. */
+  logLines?: string[];
+}) {
   const config = testConfig({ port: 0, ...opts.config });
   const dbName = opts.dbName ?? `t_${randomBase36(12)}`;
-  const connection = await connectDatabase(opts.uri, dbName, { selfCheck: false });
-  const deps = createDeps(config, connection);
+  const connection = await connectDatabase(opts.uri, dbName, { selfCheck: false, timeoutMs: config.dbTimeoutMs });
+  const logger = opts.logLines
+    ? pino({ level: 'info' }, { write: (line: string) => void opts.logLines!.push(line) })
+    : undefined;
+  const deps = createDeps(config, connection, logger);
   await ensureIndexes(deps.models);
   await ensureWellKnownObjects(deps);
   const app = createApp(deps, { isReady: () => true });
@@ -31,6 +41,7 @@ export async function startTestServer(opts: { uri: string; config?: Partial<Conf
     url: `http://127.0.0.1:${port}`,
     deps,
     dbName,
+    connection,
     async close() {
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));

@@ -1,10 +1,21 @@
 import { appRouter } from '@roster/server/router';
 import { issueToken } from '@roster/server/testing';
 import { beforeAll, describe, expect, it } from 'vitest';
-import type { RosterClient } from '../src/index';
+import { createRosterClient, type RosterClient } from '../src/index';
 import { useServer } from './harness';
 
-const ctx = useServer();
+const logLines: string[] = [];
+const ctx = useServer(undefined, { logLines });
+
+/** Every response body of the run, by procedure, for the secrets check at the end. */
+const responses: { path: string; body: string }[] = [];
+const recordingFetch: typeof fetch = async (input, init) => {
+  const res = await fetch(input, init);
+  const path = new URL(String(input)).pathname.replace('/trpc/', '');
+  responses.push({ path, body: await res.clone().text() });
+  return res;
+};
+const client = (token?: string) => createRosterClient({ url: ctx.url, batch: false, fetch: recordingFetch, ...(token ? { token } : {}) });
 
 const WHO = ['anonymous', 'inactive', 'invited', 'user', 'manager', 'admin', 'system'] as const;
 type Who = (typeof WHO)[number];
@@ -82,6 +93,8 @@ const MATRIX: Record<string, Row> = {
     // The system user has no password to give.
     except: { system: 'UNAUTHORIZED' },
   },
+  'users.lockout': { access: 'admin', call: (c, f) => c.users.lockout.query({ uuid: f.other }) },
+  'users.unlock': { access: 'admin', call: (c, f) => c.users.unlock.mutate({ uuid: f.other }) },
   'users.setup': { access: 'admin', call: (c, f) => c.users.setup.mutate({ uuid: f.other }) },
   'users.activate': {
     access: 'authed',
@@ -229,8 +242,31 @@ describe('authorization matrix', () => {
         await asAdmin.permissions.grant.mutate({ tailUuid: manager.user.uuid, headUuid: group.uuid, level: 'can_manage' });
         const caller = await callerFor(who);
         const fixtures: Fixtures = { me: caller.me, other: other.user.uuid, otherToken: other.token, group: group.uuid };
-        expect(await outcome(row.call(ctx.client(caller.token), fixtures))).toBe(expected(row, who));
+        expect(await outcome(row.call(client(caller.token), fixtures))).toBe(expected(row, who));
       });
     }
   }
+
+  it('never puts a password, a password hash or another token’s secret in a response, a log line or an audit event', async () => {
+    expect(responses.length).toBeGreaterThan(200);
+    const deps = ctx.server.deps;
+    const hashes = (await deps.models.User.find({ passwordHash: { $ne: null } }, { passwordHash: 1 }).lean()).map((u) => u.passwordHash!);
+    const secretHashes = (await deps.models.Token.find({}, { secretHash: 1 }).lean()).map((t) => t.secretHash);
+    const passwords = ['correct horse battery', 'long enough pw', 'another long pw'];
+    // Token secrets seen anywhere: the responses that mint them are the only place they may appear.
+    const minted = responses
+      .filter((r) => r.path === 'auth.login' || r.path === 'tokens.create')
+      .flatMap((r) => [...r.body.matchAll(/v2\/[a-z0-9-]+\/([a-z0-9]{50})/g)].map((m) => m[1]!));
+    expect(minted.length).toBeGreaterThan(10);
+    const forbidden = [...hashes, ...secretHashes, ...passwords, '$argon2id$'];
+    const audit = JSON.stringify(await deps.models.AuditEvent.find({}).lean());
+    for (const { path, body } of responses) {
+      for (const f of forbidden) expect(body, path).not.toContain(f);
+      if (path !== 'auth.login' && path !== 'tokens.create') for (const m of minted) expect(body, path).not.toContain(m);
+    }
+    for (const text of [audit, logLines.join('')]) {
+      for (const f of [...forbidden, ...minted]) expect(text).not.toContain(f);
+    }
+    expect(logLines.length).toBeGreaterThan(100);
+  });
 });

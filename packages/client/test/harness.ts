@@ -3,7 +3,7 @@ import { afterAll, beforeAll, expect, inject } from 'vitest';
 import { createRosterClient, isRosterError, type RosterClient } from '../src/index';
 
 /** Starts a real server on its own database for this test file, and closes it afterwards. */
-export function useServer(config?: Parameters<typeof startTestServer>[0]['config']) {
+export function useServer(config?: Parameters<typeof startTestServer>[0]['config'], opts: { logLines?: string[] } = {}) {
   const state = {} as {
     server: TestServer;
     url: string;
@@ -12,7 +12,7 @@ export function useServer(config?: Parameters<typeof startTestServer>[0]['config
     user(opts?: Parameters<typeof makeUser>[1]): Promise<Awaited<ReturnType<typeof makeUser>> & { client: RosterClient }>;
   };
   beforeAll(async () => {
-    state.server = await startTestServer({ uri: inject('mongoUri'), ...(config ? { config } : {}) });
+    state.server = await startTestServer({ uri: inject('mongoUri'), ...(config ? { config } : {}), ...opts });
     state.url = state.server.url;
     state.client = (token) => createRosterClient({ url: state.url, ...(token ? { token } : {}), batch: false });
     state.anon = state.client();

@@ -140,4 +140,12 @@ export const ListUsersInput = listInput({
 export type ListUsersInput = z.input<typeof ListUsersInput>;
 
 export const UserList = listOutput(UserListItem);
+
+export const LockoutView = z.object({
+  locked: z.boolean(),
+  lockedUntil: Timestamp.nullable(),
+  failedAttempts: z.number().int(),
+  /** How many lockouts in a row; each doubles the wait. */
+  lockouts: z.number().int(),
+});
 export type UserList = z.infer<typeof UserList>;

@@ -7,7 +7,11 @@ export class UnsafeDatabaseError extends Error {}
  * Opens a mongoose connection on its own (not the global default), so that several apps and
  * test files can each have their own database in one process.
  */
-export async function connectDatabase(uri: string, dbName: string, opts: { selfCheck?: boolean } = {}): Promise<Connection> {
+export async function connectDatabase(
+  uri: string,
+  dbName: string,
+  opts: { selfCheck?: boolean; timeoutMs?: number } = {},
+): Promise<Connection> {
   if (opts.selfCheck !== false) {
     const check = await runSelfCheck(uri, { dbName: `${dbName}_selfcheck` });
     if (!check.ok) {
@@ -19,7 +23,7 @@ export async function connectDatabase(uri: string, dbName: string, opts: { selfC
   const connection = mongoose.createConnection(uri, {
     dbName,
     // Fail fast when the database is away instead of queueing requests for the default 30 s.
-    serverSelectionTimeoutMS: 5_000,
+    serverSelectionTimeoutMS: opts.timeoutMs ?? 3_000,
     bufferCommands: false,
     maxPoolSize: 20,
   });

@@ -164,6 +164,26 @@ const operationSchema = new Schema(
 operationSchema.index({ uuid: 1 }, { unique: true, name: 'uuid' });
 operationSchema.index({ state: 1, createdAt: 1 });
 
+/** Login attempts per account (or per unknown login name): `_id` is `u:<uuid>` or `l:<login>`. */
+const lockoutSchema = new Schema(
+  {
+    _id: String,
+    attempts: { type: Number, default: 0 },
+    level: { type: Number, default: 0 },
+    lockedUntil: { type: Date, default: null },
+    lastFailureAt: { type: Date, default: null },
+  },
+  { versionKey: false, autoIndex: false },
+);
+lockoutSchema.index({ lastFailureAt: 1 });
+
+/** Fixed-window request counters per address and route: `_id` is `<key>|<window start>`. */
+const rateCounterSchema = new Schema(
+  { _id: String, hits: { type: Number, default: 0 }, resetAt: { type: Date, required: true } },
+  { versionKey: false, autoIndex: false },
+);
+rateCounterSchema.index({ resetAt: 1 });
+
 export type UserDoc = InferSchemaType<typeof userSchema> & { _id: mongoose.Types.ObjectId };
 export type TokenDoc = InferSchemaType<typeof tokenSchema> & { _id: mongoose.Types.ObjectId };
 export type GroupDoc = InferSchemaType<typeof groupSchema> & { _id: mongoose.Types.ObjectId };
@@ -182,6 +202,8 @@ export function createModels(connection: Connection) {
     Agreement: connection.model('Agreement', agreementSchema, 'agreements'),
     AuditEvent: connection.model('AuditEvent', auditSchema, 'audit_events'),
     Operation: connection.model('Operation', operationSchema, 'operations'),
+    Lockout: connection.model('Lockout', lockoutSchema, 'lockouts'),
+    RateCounter: connection.model('RateCounter', rateCounterSchema, 'rate_counters'),
   };
 }
 export type Models = ReturnType<typeof createModels>;

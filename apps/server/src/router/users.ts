@@ -2,6 +2,7 @@ import {
   ActivateInput,
   ChangePasswordInput,
   ListUsersInput,
+  LockoutView,
   MergeInput,
   SetupInput,
   SetupResult,
@@ -12,6 +13,8 @@ import {
   UserView,
 } from '@roster/contracts';
 import * as lifecycle from '../services/lifecycle';
+import { clearLockout, lockoutStatus } from '../services/lockout';
+import { z } from 'zod';
 import { notFound } from '../lib/errors';
 import * as users from '../services/users';
 import { viewUser } from '../services/user-view';
@@ -59,6 +62,23 @@ export const usersRouter = router({
     .input(ChangePasswordInput)
     .output(UserView)
     .mutation(({ ctx, input }) => users.changePassword(ctx.deps, ctx.actor, input.oldPassword, input.newPassword)),
+
+  /** Admin: whether a user is locked out by failed logins. */
+  lockout: adminProcedure
+    .input(UserRef)
+    .output(LockoutView)
+    .query(async ({ ctx, input }) => {
+      await users.readableUser(ctx.deps, ctx.actor, input.uuid);
+      return lockoutStatus(ctx.deps, input.uuid);
+    }),
+
+  unlock: adminProcedure
+    .input(UserRef)
+    .output(z.object({ cleared: z.boolean() }))
+    .mutation(async ({ ctx, input }) => {
+      await users.readableUser(ctx.deps, ctx.actor, input.uuid);
+      return { cleared: await clearLockout(ctx.deps, input.uuid) };
+    }),
 
   /** Admin: set a user up (creating them if given a `user`); idempotent. */
   setup: adminProcedure

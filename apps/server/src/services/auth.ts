@@ -5,6 +5,7 @@ import type { Actor, Deps, RequestMeta } from './deps';
 import { issueToken, toTokenView } from './tokens';
 import { createUser, revokeAllTokens, setPassword } from './users';
 import { invited } from './lifecycle';
+import { lockoutKey, recordFailure, recordSuccess, reserveAttempt } from './lockout';
 import { viewUser } from './user-view';
 
 /** The one answer to every failed login, whatever the cause. */
@@ -33,8 +34,20 @@ async function findByLogin(deps: Deps, login: string): Promise<UserDoc | null> {
 export async function verifyCredentials(deps: Deps, input: LoginInput, opts: { allowExpired?: boolean } = {}): Promise<UserDoc> {
   let user = await findByLogin(deps, input.login);
   if (user?.redirectToUserUuid) user = await deps.models.User.findOne({ uuid: user.redirectToUserUuid }).lean<UserDoc>();
-  const ok = user?.passwordHash ? await deps.hasher.verify(user.passwordHash, input.password) : await deps.hasher.verifyDummy(input.password);
-  if (!user || !ok || !(await canLogIn(deps, user))) throw invalidCredentials();
+  // Unknown logins are counted too, under their name, so that lockout reveals nothing either.
+  const key = lockoutKey(user, input.login);
+  const attempt = await reserveAttempt(deps, key);
+  const ok =
+    attempt && user?.passwordHash ? await deps.hasher.verify(user.passwordHash, input.password) : await deps.hasher.verifyDummy(input.password);
+  if (!attempt) {
+    deps.logger.warn({ key: key.startsWith('u:') ? key : 'l:<unknown login>' }, 'login refused: locked out');
+    throw invalidCredentials();
+  }
+  if (!user || !ok || !(await canLogIn(deps, user))) {
+    await recordFailure(deps, attempt);
+    throw invalidCredentials();
+  }
+  await recordSuccess(deps, key);
   if (!opts.allowExpired && user.passwordExpiresAt && user.passwordExpiresAt.getTime() <= Date.now()) {
     // Told only to someone who knows the password, so it reveals nothing to a guesser.
     throw new AppError('UNAUTHORIZED', 'PASSWORD_EXPIRED', 'Your password has expired; change it to sign in', {

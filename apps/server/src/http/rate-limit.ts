@@ -1,0 +1,94 @@
+import type { RequestHandler } from 'express';
+import { type IncrementResponse, type Options, rateLimit, type Store } from 'express-rate-limit';
+import type { Deps } from '../services/deps';
+
+/**
+ * express-rate-limit's store interface over MongoDB, so that every server process behind a load
+ * balancer counts against the same limit (DESIGN.md, "Scale"). Fixed windows; one atomic `$inc`
+ * per request.
+ */
+export class MongoRateLimitStore implements Store {
+  windowMs = 60_000;
+  prefix: string;
+
+  constructor(
+    private readonly deps: Deps,
+    prefix = 'rl',
+  ) {
+    this.prefix = prefix;
+  }
+
+  init(options: Options): void {
+    this.windowMs = options.windowMs;
+  }
+
+  private window(now = Date.now()) {
+    const start = now - (now % this.windowMs);
+    return { start, resetAt: new Date(start + this.windowMs) };
+  }
+
+  async increment(key: string): Promise<IncrementResponse> {
+    const { start, resetAt } = this.window();
+    const id = `${this.prefix}|${key}|${start}`;
+    for (let attempt = 0; ; attempt++) {
+      try {
+        const doc = await this.deps.models.RateCounter.findOneAndUpdate(
+          { _id: id },
+          { $inc: { hits: 1 }, $setOnInsert: { resetAt } },
+          { upsert: true, new: true, lean: true },
+        );
+        return { totalHits: doc!.hits as number, resetTime: resetAt };
+      } catch (err) {
+        // Two first hits of a window raced on the insert: count again.
+        if ((err as { code?: number }).code === 11000 && attempt < 3) continue;
+        throw err;
+      }
+    }
+  }
+
+  async decrement(key: string): Promise<void> {
+    const { start } = this.window();
+    await this.deps.models.RateCounter.updateOne({ _id: `${this.prefix}|${key}|${start}` }, { $inc: { hits: -1 } });
+  }
+
+  async resetKey(key: string): Promise<void> {
+    const { start } = this.window();
+    await this.deps.models.RateCounter.deleteOne({ _id: `${this.prefix}|${key}|${start}` });
+  }
+}
+
+/** tRPC procedures that cost a password hash or mint credentials: limited per address. */
+export const RATE_LIMITED_PROCEDURES = ['auth.login', 'auth.signup', 'auth.changeExpiredPassword', 'tokens.create', 'users.changePassword'];
+
+/**
+ * Per-address limit on the sensitive tRPC procedures (a batched call counts if any of its
+ * procedures is one). REST facades mount the same limiter on their own login routes.
+ */
+export function sensitiveRateLimit(deps: Deps, isSensitive: (path: string) => boolean): RequestHandler {
+  const limit = deps.config.rateLimitPerMinute;
+  if (limit === 0) return (_req, _res, next) => next();
+  return rateLimit({
+    windowMs: 60_000,
+    limit,
+    standardHeaders: 'draft-8',
+    legacyHeaders: false,
+    store: new MongoRateLimitStore(deps),
+    skip: (req) => req.method === 'OPTIONS' || !isSensitive(req.path),
+    // An unreachable database must not turn into a 500 here; the request then fails on its own.
+    passOnStoreError: true,
+    handler: (_req, res) => {
+      res.status(429).json({
+        error: {
+          message: 'Too many requests from this address; wait a minute and try again',
+          code: -32029,
+          data: { code: 'TOO_MANY_REQUESTS', httpStatus: 429, appCode: 'RATE_LIMITED', field: null, fieldErrors: null, formErrors: null },
+        },
+      });
+    },
+  });
+}
+
+export function isSensitiveTrpcPath(path: string): boolean {
+  const procedures = path.replace(/^\//, '').split(',');
+  return procedures.some((p) => RATE_LIMITED_PROCEDURES.includes(p));
+}

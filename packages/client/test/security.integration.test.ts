@@ -1,0 +1,198 @@
+import { startTestServer } from '@roster/server/testing';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { createRosterClient } from '../src/index';
+import { failure, useServer } from './harness';
+
+describe('per-account lockout', () => {
+  const ctx = useServer({ lockout: { threshold: 3, baseMs: 1_000, maxMs: 60_000 } });
+
+  it('locks after the threshold with the same generic answer, escalates, and lets an admin see and clear it', async () => {
+    const u = await ctx.user();
+    const admin = await ctx.user({ admin: true });
+    const wrong = () => failure(ctx.anon.auth.login.mutate({ login: u.username, password: 'not the password' }));
+    for (let i = 0; i < 3; i++) expect((await wrong()).appCode).toBe('INVALID_CREDENTIALS');
+    // Locked: the right password gets the very same answer.
+    const locked = await failure(ctx.anon.auth.login.mutate({ login: u.username, password: u.password }));
+    expect(locked).toMatchObject({ code: 'UNAUTHORIZED', appCode: 'INVALID_CREDENTIALS', message: 'Invalid username or password' });
+    const status = await admin.client.users.lockout.query({ uuid: u.user.uuid });
+    expect(status.locked).toBe(true);
+    const firstWait = Date.parse(status.lockedUntil!) - Date.now();
+    expect(firstWait).toBeGreaterThan(0);
+    expect(firstWait).toBeLessThanOrEqual(1_000);
+
+    // After the wait, three more failures lock for twice as long.
+    await new Promise((r) => setTimeout(r, firstWait + 50));
+    for (let i = 0; i < 3; i++) await wrong();
+    const second = await admin.client.users.lockout.query({ uuid: u.user.uuid });
+    expect(second.lockouts).toBe(2);
+    expect(Date.parse(second.lockedUntil!) - Date.now()).toBeGreaterThan(1_000);
+
+    expect((await admin.client.users.unlock.mutate({ uuid: u.user.uuid })).cleared).toBe(true);
+    expect((await ctx.anon.auth.login.mutate({ login: u.username, password: u.password })).user.uuid).toBe(u.user.uuid);
+  });
+
+  it('counts unknown logins too, so a lockout reveals nothing about existence', async () => {
+    for (let i = 0; i < 4; i++) {
+      const e = await failure(ctx.anon.auth.login.mutate({ login: 'ghost-user', password: 'whatever pw' }));
+      expect(e.message).toBe('Invalid username or password');
+    }
+    expect(await ctx.server.deps.models.Lockout.countDocuments({ _id: 'l:ghost-user', lockedUntil: { $ne: null } })).toBe(1);
+  });
+});
+
+describe('lockout under parallel attempts', () => {
+  // A long lock, so that a slow machine cannot let a second window open during the test.
+  const ctx = useServer({ lockout: { threshold: 3, baseMs: 60_000, maxMs: 60_000 } });
+
+  it('lets no more than the threshold of parallel attempts reach the password check', async () => {
+    const u = await ctx.user();
+    const stored = (await ctx.server.deps.models.User.findOne({ uuid: u.user.uuid }).lean())!.passwordHash;
+    const hasher = ctx.server.deps.hasher;
+    let realChecks = 0;
+    const verify = hasher.verify.bind(hasher);
+    // Counts checks against this user's hash (the dummy checks of refused attempts use another).
+    hasher.verify = async (hash, password) => {
+      if (hash === stored) realChecks += 1;
+      return verify(hash, password);
+    };
+    try {
+      const attempts = Array.from({ length: 30 }, () => failure(ctx.anon.auth.login.mutate({ login: u.username, password: 'guess guess' })));
+      const results = await Promise.all(attempts);
+      expect(new Set(results.map((r) => r.message))).toEqual(new Set(['Invalid username or password']));
+      expect(realChecks).toBeLessThanOrEqual(3);
+    } finally {
+      hasher.verify = verify;
+    }
+  });
+});
+
+describe('per-address rate limits', () => {
+  const ctx = useServer({ rateLimitPerMinute: 4 });
+
+  it('answers 429 RATE_LIMITED past the limit on signup, and leaves other procedures alone', async () => {
+    const outcomes: string[] = [];
+    for (let i = 0; i < 6; i++) {
+      const r = await ctx.anon.auth.signup
+        .mutate({ username: `limited${i}`, email: `limited${i}@example.com`, password: 'long enough pw' })
+        .then(() => 'ok', (e: { data?: { appCode?: string; httpStatus?: number } }) => `${e.data?.httpStatus} ${e.data?.appCode}`);
+      outcomes.push(r);
+    }
+    expect(outcomes.slice(0, 4)).toEqual(['ok', 'ok', 'ok', 'ok']);
+    expect(outcomes.slice(4)).toEqual(['429 RATE_LIMITED', '429 RATE_LIMITED']);
+    const u = await ctx.user();
+    for (let i = 0; i < 6; i++) await u.client.users.current.query();
+  });
+});
+
+describe('two server processes on one database', () => {
+  const uri = () => inject('mongoUri');
+  let a: Awaited<ReturnType<typeof startTestServer>>;
+  let b: Awaited<ReturnType<typeof startTestServer>>;
+  const config = { authCacheMs: 500, lockout: { threshold: 4, baseMs: 60_000, maxMs: 60_000 }, rateLimitPerMinute: 6 };
+  beforeAll(async () => {
+    a = await startTestServer({ uri: uri(), config });
+    // Same database, separate process state (its own caches and models).
+    b = await startTestServer({ uri: uri(), config, dbName: a.dbName });
+  });
+  afterAll(async () => {
+    await b.close();
+    await a.close();
+  });
+
+  it('stops a token revoked through one within the documented cache bound on the other', async () => {
+    const { makeUser } = await import('@roster/server/testing');
+    const u = await makeUser(a.deps);
+    const onA = createRosterClient({ url: a.url, token: u.token, batch: false });
+    const onB = createRosterClient({ url: b.url, token: u.token, batch: false });
+    expect((await onB.users.current.query()).uuid).toBe(u.user.uuid);
+    const revokedAt = Date.now();
+    await onA.auth.logout.mutate({});
+    let stillWorking = true;
+    while (stillWorking && Date.now() - revokedAt < 5_000) {
+      stillWorking = await onB.users.current.query().then(() => true, () => false);
+      if (stillWorking) await new Promise((r) => setTimeout(r, 50));
+    }
+    expect(stillWorking).toBe(false);
+    expect(Date.now() - revokedAt).toBeLessThanOrEqual(config.authCacheMs + 300);
+  });
+
+  it('holds the lockout and the rate limit across both', async () => {
+    const { makeUser } = await import('@roster/server/testing');
+    const u = await makeUser(a.deps);
+    const servers = [a, b].map((s) => createRosterClient({ url: s.url, batch: false }));
+    for (let i = 0; i < 4; i++) await failure(servers[i % 2]!.auth.login.mutate({ login: u.username, password: 'wrong wrong' }));
+    for (const s of servers) {
+      expect((await failure(s.auth.login.mutate({ login: u.username, password: u.password }))).appCode).toBe('INVALID_CREDENTIALS');
+    }
+    // 4 + 2 logins so far from this address: the seventh on either server is over the limit of 6.
+    const over = await failure(servers[1]!.auth.login.mutate({ login: u.username, password: u.password }));
+    expect(over).toMatchObject({ status: 429, appCode: 'RATE_LIMITED' });
+  });
+});
+
+describe('login timing', () => {
+  const ctx = useServer({ argon2: { memoryCost: 19_456, timeCost: 2, parallelism: 1 } });
+
+  it('takes the same time for an unknown user as for a wrong password (medians within 15%)', async () => {
+    const u = await ctx.user();
+    const time = async (login: string) => {
+      const t0 = performance.now();
+      await failure(ctx.anon.auth.login.mutate({ login, password: 'definitely wrong' }));
+      return performance.now() - t0;
+    };
+    const unknown: number[] = [];
+    const wrong: number[] = [];
+    await time(u.username);
+    for (let i = 0; i < 25; i++) {
+      unknown.push(await time(`nobody${i}`));
+      wrong.push(await time(u.username));
+    }
+    const median = (xs: number[]) => [...xs].sort((x, y) => x - y)[Math.floor(xs.length / 2)]!;
+    const [mu, mw] = [median(unknown), median(wrong)];
+    expect(Math.abs(mu - mw) / Math.max(mu, mw), `unknown ${mu.toFixed(1)} ms vs wrong password ${mw.toFixed(1)} ms`).toBeLessThan(0.15);
+  });
+});
+
+describe('HTTP hardening', () => {
+  const ctx = useServer({ corsOrigins: ['https://console.example'] });
+
+  it('answers CORS only for allowlisted origins', async () => {
+    const preflight = (origin: string) =>
+      fetch(`${ctx.url}/trpc/users.current`, { method: 'OPTIONS', headers: { origin, 'access-control-request-method': 'GET' } });
+    expect((await preflight('https://console.example')).headers.get('access-control-allow-origin')).toBe('https://console.example');
+    expect((await preflight('https://evil.example')).headers.get('access-control-allow-origin')).toBeNull();
+  });
+
+  it('rejects every wrong type, operator object, huge string and bad prefs key with a 4xx and writes nothing', async () => {
+    const admin = await ctx.user({ admin: true });
+    const before = await ctx.server.deps.models.User.countDocuments();
+    const bodies: unknown[] = [
+      { email: { $gt: '' } },
+      { email: 'a@b.c', username: ['x'] },
+      { email: 'a@b.c', username: 'x'.repeat(100_000) },
+      { email: 'a@b.c', prefs: { 'a.b': 1 } },
+      { email: 'a@b.c', prefs: { $set: 1 } },
+      { email: 'a@b.c', prefs: { deep: [[1]] } },
+      { email: 'a@b.c', isAdmin: 'yes' },
+      { email: 'a@b.c', firstName: 'nul\u0000byte' },
+      'not an object',
+      null,
+    ];
+    for (const body of bodies) {
+      const res = await fetch(`${ctx.url}/trpc/users.create`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${admin.token}` },
+        body: JSON.stringify(body),
+      });
+      expect([400, 413], JSON.stringify(body).slice(0, 80)).toContain(res.status);
+    }
+    const invalidUtf8 = await fetch(`${ctx.url}/trpc/auth.login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: Buffer.from([0x7b, 0x22, 0x6c, 0x6f, 0x67, 0x69, 0x6e, 0x22, 0x3a, 0x22, 0xff, 0xfe, 0x22, 0x7d]),
+    });
+    expect(invalidUtf8.status).toBeGreaterThanOrEqual(400);
+    expect(invalidUtf8.status).toBeLessThan(500);
+    expect(await ctx.server.deps.models.User.countDocuments()).toBe(before);
+  });
+});
