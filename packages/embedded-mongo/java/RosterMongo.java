@@ -8,15 +8,16 @@ import java.util.List;
 import de.bwaldvogel.mongo.MongoBackend;
 import de.bwaldvogel.mongo.MongoServer;
 import de.bwaldvogel.mongo.ServerVersion;
+import de.bwaldvogel.mongo.backend.QueryResult;
 import de.bwaldvogel.mongo.backend.h2.H2Backend;
 import de.bwaldvogel.mongo.backend.memory.MemoryBackend;
 import de.bwaldvogel.mongo.bson.Document;
 import de.bwaldvogel.mongo.wire.message.MongoMessage;
 import de.bwaldvogel.mongo.wire.message.MongoQuery;
-import de.bwaldvogel.mongo.backend.QueryResult;
 import io.netty.channel.Channel;
 
 import org.h2.mvstore.MVStore;
+import org.h2.mvstore.MVStoreTool;
 
 /**
  * Roster's launcher for mongo-java-server (a MongoDB wire-protocol server on the JVM).
@@ -37,6 +38,8 @@ import org.h2.mvstore.MVStore;
  * acknowledged write is on disk before the reply is sent (survives {@code kill -9});</li>
  * <li>server version 5.0 (wire version 8), which the MongoDB Node driver 6.x accepts.</li>
  * </ul>
+ * Two more keep the H2 file small: dead chunks are reused at once (retention time 0) and the
+ * store is fully compacted when the server stops normally.
  */
 public final class RosterMongo {
 
@@ -55,6 +58,8 @@ public final class RosterMongo {
         setDefaultProperty("org.slf4j.simpleLogger.defaultLogLevel", "warn");
         setDefaultProperty("org.slf4j.simpleLogger.log.de.bwaldvogel.mongo.wire", "off");
         setDefaultProperty("org.slf4j.simpleLogger.showDateTime", "true");
+        // "Closing N clients" at every shutdown is expected, not a warning.
+        setDefaultProperty("org.slf4j.simpleLogger.log.de.bwaldvogel.mongo.MongoServer", "error");
 
         Options options;
         try {
@@ -113,11 +118,20 @@ public final class RosterMongo {
             throw new IllegalStateException("cannot create directory " + dataDir);
         }
         File storeFile = new File(dataDir, STORE_FILE);
+        // Finishes or discards a full compaction (see CommittingH2Backend.close) cut short by a crash.
+        MVStoreTool.compactCleanUp(storeFile.getAbsolutePath());
         MVStore store = new MVStore.Builder()
             .fileName(storeFile.getAbsolutePath())
-            // No background writer: we commit explicitly after each message instead.
+            // No background writer. Its commits can land in the middle of a command (a document
+            // written, its index entries not yet), and they come up to a second after the reply.
+            // We commit after each message instead: every commit is a state between two commands.
             .autoCommitDisabled()
             .open();
+        // Dead chunks may be overwritten at once. H2's default keeps them 45 s, so the file grows
+        // by (write rate x 45 s): measured 2.2 GB under a sustained update load. Overwriting early
+        // is safe against process crashes (every write reached the OS before the reply); like the
+        // default it does not fsync, so it promises nothing against power loss.
+        store.setRetentionTime(0);
         return new CommittingH2Backend(store);
     }
 
@@ -165,6 +179,19 @@ public final class RosterMongo {
                 // written the documents before it, and the reply reports them as inserted.
                 commit();
             }
+        }
+
+        /**
+         * On a normal shutdown, rewrite the live data into a fresh file (H2's "full compaction":
+         * a temp file atomically renamed over the store). While running, per-message commits
+         * leave the file fragmented (measured: 5,000 small documents under a sustained update
+         * load settle at 40-50 MB); this brings it back to the live size (about 1 MB there) in
+         * well under a second.
+         */
+        @Override
+        public void close() {
+            getMvStore().close(-1);
+            super.close(); // the store is closed already; this releases the rest
         }
 
         @Override

@@ -98,10 +98,6 @@ const MEMORY_SERVER_PROBE_TIMEOUT_MS = 5_000;
 
 const noop = (): void => {};
 
-// ---------------------------------------------------------------------------------------------
-// Resolution
-// ---------------------------------------------------------------------------------------------
-
 export async function resolveDatabase(opts: ResolveOptions): Promise<DatabaseHandle> {
   const log = opts.log ?? noop;
   const host = opts.host ?? DEFAULT_HOST;
@@ -154,10 +150,6 @@ async function findOnPath(name: string): Promise<string | undefined> {
   }
   return undefined;
 }
-
-// ---------------------------------------------------------------------------------------------
-// mongod on PATH
-// ---------------------------------------------------------------------------------------------
 
 /** Children that must not outlive a normal exit of this process (mongod does not watch its parent). */
 const liveChildren = new Set<ChildProcess>();
@@ -239,10 +231,6 @@ async function canPing(uri: string): Promise<boolean> {
     await client.close().catch(noop);
   }
 }
-
-// ---------------------------------------------------------------------------------------------
-// mongodb-memory-server-core (optional dependency, loaded only when installed)
-// ---------------------------------------------------------------------------------------------
 
 interface MemoryServerMarker {
   at: string;
@@ -399,10 +387,6 @@ function isModuleNotFound(err: unknown): boolean {
   const code = (err as { code?: unknown } | null)?.code;
   return code === 'ERR_MODULE_NOT_FOUND' || code === 'MODULE_NOT_FOUND';
 }
-
-// ---------------------------------------------------------------------------------------------
-// Embedded mongo-java-server: fetch jars, compile, run
-// ---------------------------------------------------------------------------------------------
 
 interface CachePaths {
   root: string;
@@ -571,6 +555,9 @@ export async function startEmbeddedMongo(opts: EmbeddedMongoOptions): Promise<Em
     '--exit-on-stdin-close',
   ];
   const child = spawn('java', args, { stdio: ['pipe', 'pipe', 'pipe'] });
+  // Nothing is ever written to the JVM's stdin: it only watches for EOF. A write error (EPIPE
+  // after the JVM died) must not crash this process.
+  child.stdin?.on('error', noop);
   const exited = exitPromise(child);
   const stderr = new LineTail(80);
   let listening = false;
@@ -610,10 +597,8 @@ export async function startEmbeddedMongo(opts: EmbeddedMongoOptions): Promise<Em
 
   const pid = child.pid;
   if (pid === undefined) throw new Error('The embedded MongoDB has no pid');
-  // A write error on stdin (EPIPE after the JVM died) must not crash this process.
-  child.stdin?.on('error', noop);
 
-  const storeFile = dataDir ? path.join(dataDir, H2_STORE_FILE) : undefined;
+  const storeFile = dataDir && !inMemory ? path.join(dataDir, H2_STORE_FILE) : undefined;
   const description = storeFile
     ? `embedded mongo-java-server ${MJS_VERSION} on ${address.host}:${address.port} (H2, data in ${storeFile})`
     : `embedded mongo-java-server ${MJS_VERSION} on ${address.host}:${address.port} (in memory, data is lost at stop)`;
@@ -631,10 +616,6 @@ export async function startEmbeddedMongo(opts: EmbeddedMongoOptions): Promise<Em
   };
 }
 
-// ---------------------------------------------------------------------------------------------
-// Self-check
-// ---------------------------------------------------------------------------------------------
-
 /**
  * Refuses servers that lose updates. On a scratch collection (dropped afterwards): 100
  * concurrent `$inc` on one document must give 100, 50 concurrent conditional updates must have
@@ -643,7 +624,11 @@ export async function startEmbeddedMongo(opts: EmbeddedMongoOptions): Promise<Em
  */
 export async function runSelfCheck(uri: string, opts: { dbName?: string } = {}): Promise<SelfCheckResult> {
   const checks: SelfCheckResult['checks'] = [];
-  const client = new MongoClient(uri, { serverSelectionTimeoutMS: 15_000 });
+  // 15 s to find the server unless the URI says otherwise (options given here would override it).
+  const client = new MongoClient(
+    uri,
+    /[?&]serverSelectionTimeoutMS=/i.test(uri) ? {} : { serverSelectionTimeoutMS: 15_000 },
+  );
   // Two scratch collections: the unique index must not see the other checks' documents, which
   // lack the key (a non-sparse unique index treats every missing key as null, so they collide).
   const scratch = `_roster_selfcheck_${process.pid}_${Date.now().toString(36)}`;
@@ -752,10 +737,6 @@ function result(checks: SelfCheckResult['checks']): SelfCheckResult {
   const failures = checks.filter((c) => !c.ok).map((c) => c.detail);
   return { ok: failures.length === 0, failures, checks };
 }
-
-// ---------------------------------------------------------------------------------------------
-// Small helpers
-// ---------------------------------------------------------------------------------------------
 
 function sha256(...parts: Buffer[]): string {
   const hash = createHash('sha256');
