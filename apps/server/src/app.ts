@@ -33,6 +33,8 @@ export function createDeps(config: Config, connection: Connection, logger?: Logg
 export interface AppOptions {
   /** True once the database is connected and the well-known objects exist. */
   isReady: () => boolean;
+  /** True while the process stops: responses then ask clients to close their connection. */
+  isDraining?: () => boolean;
 }
 
 const REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/;
@@ -42,6 +44,10 @@ export function createApp(deps: Deps, opts: AppOptions) {
   const app = express();
   app.disable('x-powered-by');
   app.set('trust proxy', 'loopback');
+  app.use((_req, res, next) => {
+    if (opts.isDraining?.()) res.setHeader('connection', 'close');
+    next();
+  });
 
   app.get('/healthz', (_req, res) => {
     res.json({ status: 'ok' });

@@ -24,7 +24,8 @@ async function main() {
   const deps = createDeps(config, connection, logger);
 
   let ready = false;
-  const app = createApp(deps, { isReady: () => ready });
+  let draining = false;
+  const app = createApp(deps, { isReady: () => ready, isDraining: () => draining });
   const server = app.listen(config.port, config.host);
   // A request that has not finished in this time is answered 408 and its socket closed.
   server.requestTimeout = config.requestTimeoutMs;
@@ -54,17 +55,24 @@ async function main() {
     say('  (or restart with ROSTER_BOOTSTRAP_ADMIN_USERNAME, ROSTER_BOOTSTRAP_ADMIN_PASSWORD and ROSTER_BOOTSTRAP_ADMIN_EMAIL set)');
   }
 
+  // Graceful stop: /readyz turns 503 at once so that a load balancer stops sending; requests
+  // already sent (even those not yet read off their socket) are served with `Connection: close`
+  // during a short drain; then the listener closes and the process exits once the last
+  // response is out, or after 10 s at most.
   const shutdown = (signal: string) => {
     say(`${signal}: finishing in-flight requests, then stopping`);
     ready = false;
+    draining = true;
     const force = setTimeout(() => process.exit(1), 10_000);
     force.unref();
-    server.close(async () => {
-      await connection.close().catch(() => {});
-      await db.stop().catch(() => {});
-      process.exit(0);
-    });
-    server.closeIdleConnections();
+    setTimeout(() => {
+      server.close(async () => {
+        await connection.close().catch(() => {});
+        await db.stop().catch(() => {});
+        process.exit(0);
+      });
+      server.closeIdleConnections();
+    }, 500);
   };
   process.once('SIGTERM', () => shutdown('SIGTERM'));
   process.once('SIGINT', () => shutdown('SIGINT'));

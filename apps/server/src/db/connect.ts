@@ -16,7 +16,7 @@ export async function connectDatabase(
     const check = await runSelfCheck(uri, { dbName: `${dbName}_selfcheck` });
     if (!check.ok) {
       throw new UnsafeDatabaseError(
-        `Refusing to run on the database at ${redactUri(uri)}: it loses concurrent updates.\n  ${check.failures.join('\n  ')}`,
+        `Refusing to run on the database at ${redactUri(uri)}: it failed the start-up self-check.\n  ${check.failures.join('\n  ')}`,
       );
     }
   }

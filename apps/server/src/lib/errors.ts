@@ -58,10 +58,12 @@ export function mapDuplicateKey(err: unknown): never {
   throw new AppError('CONFLICT', 'CONFLICT', 'a record with the same key already exists', { cause: err });
 }
 
-/** True for errors meaning "the database is not reachable right now". */
+const UNAVAILABLE = /Mongo(ose)?ServerSelectionError|MongoNetwork(Timeout)?Error|MongoNotConnectedError|PoolCleared|MongoTopologyClosedError/;
+
+/** True for errors meaning "the database is not reachable right now" (the driver's or mongoose's, or their causes). */
 export function isDatabaseUnavailable(err: unknown): boolean {
-  const name = (err as { name?: string } | null)?.name ?? '';
-  return /MongoServerSelectionError|MongoNetworkError|MongoNotConnectedError|MongoNetworkTimeoutError|MongoPoolClearedError|MongoTopologyClosedError/.test(
-    name,
-  );
+  for (let e = err as { name?: string; cause?: unknown } | null, depth = 0; e && depth < 5; e = e.cause as typeof e, depth++) {
+    if (UNAVAILABLE.test(e.name ?? '')) return true;
+  }
+  return false;
 }

@@ -18,17 +18,24 @@ export const lockoutKey = (user: { uuid: string } | null, login: string) => (use
 export async function reserveAttempt(deps: Deps, key: string): Promise<LockoutDoc | null> {
   const { threshold } = deps.config.lockout;
   if (threshold === 0) return { _id: key, attempts: 0, level: 0, lockedUntil: null, lastFailureAt: null };
-  const now = new Date();
-  try {
-    return await deps.models.Lockout.findOneAndUpdate(
-      { _id: key, attempts: { $lt: threshold }, $or: [{ lockedUntil: null }, { lockedUntil: { $lte: now } }] },
-      { $inc: { attempts: 1 }, $setOnInsert: { level: 0 } },
-      { upsert: true, new: true },
-    ).lean<LockoutDoc>();
-  } catch (err) {
-    // The record exists but did not match: locked, or out of attempts until the lock is set.
-    if ((err as { code?: number }).code === 11000) return null;
-    throw err;
+  for (let wait = 0; ; wait++) {
+    const now = new Date();
+    try {
+      return await deps.models.Lockout.findOneAndUpdate(
+        { _id: key, attempts: { $lt: threshold }, $or: [{ lockedUntil: null }, { lockedUntil: { $lte: now } }] },
+        { $inc: { attempts: 1 }, $setOnInsert: { level: 0 } },
+        { upsert: true, new: true },
+      ).lean<LockoutDoc>();
+    } catch (err) {
+      // The record exists but did not match: locked, or every attempt of the window is in flight.
+      if ((err as { code?: number }).code !== 11000) throw err;
+    }
+    const doc = await deps.models.Lockout.findOne({ _id: key }).lean<LockoutDoc>();
+    const locked = !!doc?.lockedUntil && doc.lockedUntil.getTime() > Date.now();
+    // Attempts still in flight free their slot when they finish (a success resets the count):
+    // wait a little for them rather than refuse the owner's parallel logins outright.
+    if (locked || wait >= 20) return null;
+    await new Promise((r) => setTimeout(r, 25));
   }
 }
 
