@@ -120,6 +120,9 @@ export const ChangePasswordInput = z.object({
   newPassword: NewPassword,
 });
 
+/** Fields users.list may sort on; each has an index. */
+export const USER_SORTABLE = ['username', 'email', 'createdAt', 'modifiedAt', 'lastLoginAt', 'id', 'uuid', 'lastName'] as const;
+
 export const ListUsersInput = listInput({
   filterable: {
     uuid: 'uuid',
@@ -134,7 +137,7 @@ export const ListUsersInput = listInput({
     modifiedAt: 'date',
     lastLoginAt: 'date',
   },
-  sortable: ['username', 'email', 'createdAt', 'modifiedAt', 'lastLoginAt', 'id', 'uuid', 'lastName'],
+  sortable: USER_SORTABLE,
   selectable: USER_FIELDS,
 });
 export type ListUsersInput = z.input<typeof ListUsersInput>;

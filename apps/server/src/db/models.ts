@@ -45,6 +45,9 @@ userSchema.index({ identityUrlKey: 1 }, { unique: true, sparse: true, name: 'ide
 for (const field of ['username', 'email', 'firstName', 'lastName', 'createdAt', 'modifiedAt', 'lastLoginAt']) {
   userSchema.index({ [field]: 1, id: 1 });
 }
+// Sorting by username or email is by their lowercased keys, with the id as tiebreak.
+userSchema.index({ usernameKey: 1, id: 1 });
+userSchema.index({ emailKey: 1, id: 1 });
 userSchema.index({ isActive: 1, id: 1 });
 userSchema.index({ isAdmin: 1, id: 1 });
 
@@ -68,7 +71,11 @@ const tokenSchema = new Schema(
 tokenSchema.index({ uuid: 1 }, { unique: true, name: 'uuid' });
 tokenSchema.index({ secretHash: 1 }, { unique: true, name: 'secretHash' });
 tokenSchema.index({ userUuid: 1, createdAt: 1 });
-tokenSchema.index({ expiresAt: 1 });
+tokenSchema.index({ userUuid: 1, kind: 1, createdAt: 1 });
+tokenSchema.index({ userUuid: 1, lastUsedAt: 1 });
+tokenSchema.index({ userUuid: 1, expiresAt: 1 });
+tokenSchema.index({ userUuid: 1, label: 1 });
+tokenSchema.index({ createdAt: 1, uuid: 1 });
 
 const counterSchema = new Schema({ _id: String, seq: Number }, { versionKey: false, autoIndex: false });
 
@@ -90,6 +97,9 @@ const groupSchema = new Schema(
 groupSchema.index({ uuid: 1 }, { unique: true, name: 'uuid' });
 groupSchema.index({ id: 1 }, { unique: true, name: 'id' });
 groupSchema.index({ name: 1, id: 1 });
+groupSchema.index({ ownerUuid: 1, id: 1 });
+groupSchema.index({ createdAt: 1, id: 1 });
+groupSchema.index({ modifiedAt: 1, id: 1 });
 
 const linkSchema = new Schema(
   {
@@ -111,6 +121,8 @@ linkSchema.index({ uuid: 1 }, { unique: true, name: 'uuid' });
 linkSchema.index({ relationKey: 1 }, { unique: true, name: 'relationKey' });
 linkSchema.index({ tailUuid: 1, linkClass: 1 });
 linkSchema.index({ headUuid: 1, linkClass: 1 });
+linkSchema.index({ createdAt: 1, uuid: 1 });
+linkSchema.index({ linkClass: 1, name: 1, createdAt: 1 });
 
 const agreementSchema = new Schema(
   {
@@ -145,6 +157,8 @@ auditSchema.index({ uuid: 1 }, { unique: true, name: 'uuid' });
 auditSchema.index({ at: 1, uuid: 1 });
 auditSchema.index({ targetUuid: 1, at: 1 });
 auditSchema.index({ actorUuid: 1, at: 1 });
+auditSchema.index({ action: 1, at: 1 });
+auditSchema.index({ outcome: 1, at: 1 });
 
 /**
  * Multi-document operations (merge, unsetup, group deletion): written before their steps run,

@@ -8,6 +8,8 @@ export interface ListField {
   db?: string;
   /** Lowercased twin used for sorting and case-insensitive matching (e.g. usernameKey). */
   key?: string;
+  /** Never null and unique: a sort ending on it needs no tiebreak (and its index serves the sort alone). */
+  unique?: boolean;
 }
 
 export interface ListSpec {
@@ -104,11 +106,13 @@ export interface ListPlan {
  */
 export function planList(spec: ListSpec, req: ListRequest, baseFilter: Mongo = {}): ListPlan {
   const clauses = req.filters.map((f) => filterClause(spec, f));
-  const order = (req.order.length ? req.order : spec.defaultOrder).map((o) => {
+  const requested = req.order.length ? req.order : spec.defaultOrder;
+  const order = requested.map((o) => {
     const f = spec.fields[o.field];
     return { db: f?.key ?? f?.db ?? o.field, dir: o.dir };
   });
-  if (!order.some((o) => o.db === spec.tiebreak)) {
+  const endsUnique = !!spec.fields[requested[requested.length - 1]?.field ?? '']?.unique;
+  if (!endsUnique && !order.some((o) => o.db === spec.tiebreak)) {
     order.push({ db: spec.tiebreak, dir: order[order.length - 1]?.dir ?? 'asc' });
   }
   const sort = Object.fromEntries(order.map((o) => [o.db, o.dir === 'asc' ? 1 : -1])) as Record<string, 1 | -1>;

@@ -150,10 +150,10 @@ export async function getUser(deps: Deps, actor: Actor, uuid: string): Promise<U
   return viewUser(deps, actor, await readableUser(deps, actor, uuid));
 }
 
-const USER_LIST: ListSpec = {
+export const USER_LIST: ListSpec = {
   fields: {
-    uuid: { type: 'uuid' },
-    id: { type: 'number' },
+    uuid: { type: 'uuid', unique: true },
+    id: { type: 'number', unique: true },
     username: { type: 'string', key: 'usernameKey' },
     email: { type: 'string', key: 'emailKey' },
     firstName: { type: 'string' },
