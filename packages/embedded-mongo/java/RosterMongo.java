@@ -57,6 +57,9 @@ public final class RosterMongo {
         setDefaultProperty("org.slf4j.simpleLogger.logFile", "System.err");
         setDefaultProperty("org.slf4j.simpleLogger.defaultLogLevel", "warn");
         setDefaultProperty("org.slf4j.simpleLogger.log.de.bwaldvogel.mongo.wire", "off");
+        // Every createIndexes of a compound secondary index warns that it is ignored (the
+        // embedded server serves lookups from unique indexes only); once per index is noise.
+        setDefaultProperty("org.slf4j.simpleLogger.log.de.bwaldvogel.mongo.backend.AbstractMongoDatabase", "error");
         setDefaultProperty("org.slf4j.simpleLogger.showDateTime", "true");
         // "Closing N clients" at every shutdown is expected, not a warning.
         setDefaultProperty("org.slf4j.simpleLogger.log.de.bwaldvogel.mongo.MongoServer", "error");
