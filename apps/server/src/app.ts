@@ -11,8 +11,8 @@ import pino, { type Logger } from 'pino';
 import { pinoHttp } from 'pino-http';
 import type { Config } from './config';
 import { contextFactory } from './context';
-import { isSensitiveTrpcPath, sensitiveRateLimit } from './http/rate-limit';
 import { createModels } from './db/models';
+import { isSensitiveTrpcPath, sensitiveRateLimit } from './http/rate-limit';
 import { wellKnown } from './lib/ids';
 import { PasswordHasher } from './lib/passwords';
 import { appRouter } from './router';
@@ -74,14 +74,20 @@ export function createApp(deps: Deps, opts: AppOptions) {
   app.use(
     helmet({
       contentSecurityPolicy: {
-        directives: { defaultSrc: ["'self'"], scriptSrc: ["'self'"], styleSrc: ["'self'", "'unsafe-inline'"], imgSrc: ["'self'", 'data:'] },
+        directives: {
+          defaultSrc: ["'self'"],
+          scriptSrc: ["'self'"],
+          styleSrc: ["'self'", "'unsafe-inline'"],
+          imgSrc: ["'self'", 'data:'],
+        },
       },
     }),
   );
   // Browsers on other origins may call the API only from the configured allowlist.
   app.use(
     cors({
-      origin: (origin, done) => done(null, !origin || deps.config.corsOrigins.includes(origin) ? origin ?? false : false),
+      origin: (origin, done) =>
+        done(null, !origin || deps.config.corsOrigins.includes(origin) ? (origin ?? false) : false),
       credentials: true,
       allowedHeaders: ['content-type', 'authorization', 'x-csrf-token', 'x-request-id', 'trpc-accept'],
       maxAge: 600,
@@ -92,9 +98,17 @@ export function createApp(deps: Deps, opts: AppOptions) {
   app.use(express.urlencoded({ extended: false, limit: deps.config.bodyLimit }));
 
   app.use('/trpc', sensitiveRateLimit(deps, isSensitiveTrpcPath));
-  app.use('/trpc', createExpressMiddleware({ router: appRouter, createContext: contextFactory(deps), onError: ({ error, path }) => {
-    if (error.code === 'INTERNAL_SERVER_ERROR') deps.logger.error({ err: error, path }, 'procedure failed');
-  } }));
+  app.use(
+    '/trpc',
+    createExpressMiddleware({
+      router: appRouter,
+      createContext: contextFactory(deps),
+      onError: ({ error, path }) => {
+        if (error.code === 'INTERNAL_SERVER_ERROR')
+          deps.logger.error({ err: error, path }, 'procedure failed');
+      },
+    }),
+  );
 
   const adminDist = deps.config.adminDist ?? defaultAdminDist();
   if (adminDist && existsSync(path.join(adminDist, 'index.html'))) {
@@ -120,9 +134,14 @@ function defaultAdminDist(): string | undefined {
 /** Body-parser and other middleware errors as clear JSON 4xx, never an HTML page or a 500. */
 function jsonErrors(deps: Deps): ErrorRequestHandler {
   return (err, req, res, _next) => {
-    const status = typeof err?.status === 'number' && err.status >= 400 && err.status < 600 ? err.status : 500;
+    const status =
+      typeof err?.status === 'number' && err.status >= 400 && err.status < 600 ? err.status : 500;
     const code =
-      err?.type === 'entity.too.large' ? 'PAYLOAD_TOO_LARGE' : status < 500 ? 'VALIDATION_FAILED' : 'INTERNAL';
+      err?.type === 'entity.too.large'
+        ? 'PAYLOAD_TOO_LARGE'
+        : status < 500
+          ? 'VALIDATION_FAILED'
+          : 'INTERNAL';
     if (status >= 500) deps.logger.error({ err, url: req.url }, 'request failed');
     const message =
       err?.type === 'entity.too.large'

@@ -10,7 +10,8 @@ describe('loadConfig', () => {
   });
 
   it('names every wrong setting and why', () => {
-    const attempt = () => loadConfig({ PORT: 'eighty', ROSTER_CLUSTER_ID: 'TOO-LONG', ROSTER_SIGNUP_ENABLED: 'maybe' });
+    const attempt = () =>
+      loadConfig({ PORT: 'eighty', ROSTER_CLUSTER_ID: 'TOO-LONG', ROSTER_SIGNUP_ENABLED: 'maybe' });
     expect(attempt).toThrow(ConfigError);
     expect(attempt).toThrow(/PORT: must be a number/);
     expect(attempt).toThrow(/ROSTER_CLUSTER_ID: must be 5 lowercase letters or digits/);

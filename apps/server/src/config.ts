@@ -19,7 +19,10 @@ const ConfigSchema = z.object({
     .string()
     .regex(/^mongodb(\+srv)?:\/\//, 'must start with mongodb:// or mongodb+srv://')
     .optional(),
-  ROSTER_DB_NAME: z.string().regex(/^[A-Za-z0-9_-]{1,60}$/, 'letters, digits, _ and - only').default('roster'),
+  ROSTER_DB_NAME: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]{1,60}$/, 'letters, digits, _ and - only')
+    .default('roster'),
   ROSTER_DATA_DIR: z.string().min(1).default('data'),
   ROSTER_CLUSTER_ID: ClusterId.default('zzzzz'),
   ROSTER_BOOTSTRAP_ADMIN_USERNAME: z.string().optional(),
@@ -37,7 +40,10 @@ const ConfigSchema = z.object({
   ROSTER_AUTH_CACHE_MS: int(0, 60_000).default(5_000),
   ROSTER_COOKIE_SECURE: z.enum(['auto', 'true', 'false']).default('auto'),
   ROSTER_CORS_ORIGINS: z.string().default(''),
-  ROSTER_BODY_LIMIT: z.string().regex(/^\d+(b|kb|mb)$/i, 'like 100kb or 1mb').default('100kb'),
+  ROSTER_BODY_LIMIT: z
+    .string()
+    .regex(/^\d+(b|kb|mb)$/i, 'like 100kb or 1mb')
+    .default('100kb'),
   ROSTER_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   ROSTER_ADMIN_DIST: z.string().optional(),
   ROSTER_LOCKOUT_THRESHOLD: int(0, 1000).default(5),
@@ -87,14 +93,20 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     throw new ConfigError(`Invalid configuration:\n${lines.join('\n')}`);
   }
   const c = parsed.data;
-  const admin = [c.ROSTER_BOOTSTRAP_ADMIN_USERNAME, c.ROSTER_BOOTSTRAP_ADMIN_PASSWORD, c.ROSTER_BOOTSTRAP_ADMIN_EMAIL];
+  const admin = [
+    c.ROSTER_BOOTSTRAP_ADMIN_USERNAME,
+    c.ROSTER_BOOTSTRAP_ADMIN_PASSWORD,
+    c.ROSTER_BOOTSTRAP_ADMIN_EMAIL,
+  ];
   if (admin.some(Boolean) && !admin.every(Boolean)) {
     throw new ConfigError(
       'Invalid configuration:\n  ROSTER_BOOTSTRAP_ADMIN_USERNAME, ROSTER_BOOTSTRAP_ADMIN_PASSWORD and ROSTER_BOOTSTRAP_ADMIN_EMAIL must be set together',
     );
   }
   if (c.ROSTER_PASSWORD_MIN_LENGTH > c.ROSTER_PASSWORD_MAX_LENGTH) {
-    throw new ConfigError('Invalid configuration:\n  ROSTER_PASSWORD_MIN_LENGTH is larger than ROSTER_PASSWORD_MAX_LENGTH');
+    throw new ConfigError(
+      'Invalid configuration:\n  ROSTER_PASSWORD_MIN_LENGTH is larger than ROSTER_PASSWORD_MAX_LENGTH',
+    );
   }
   return {
     env: c.NODE_ENV,

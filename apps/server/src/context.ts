@@ -61,7 +61,13 @@ export function sessionCookies(deps: Deps, req: Request, res: Response): Session
   const secure = deps.config.cookieSecure === 'auto' ? req.secure : deps.config.cookieSecure;
   return {
     set(token, expiresAt) {
-      res.cookie(SESSION_COOKIE, token, { httpOnly: true, sameSite: 'lax', secure, path: '/', expires: expiresAt });
+      res.cookie(SESSION_COOKIE, token, {
+        httpOnly: true,
+        sameSite: 'lax',
+        secure,
+        path: '/',
+        expires: expiresAt,
+      });
     },
     clear() {
       res.clearCookie(SESSION_COOKIE, { httpOnly: true, sameSite: 'lax', secure, path: '/' });

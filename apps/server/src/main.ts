@@ -41,18 +41,24 @@ async function main() {
   if (resumed) say(`finished ${resumed} operation(s) that a crash had interrupted`);
   const firstAdmin = await ensureFirstAdmin(deps);
   ready = true;
-  const sweep = setInterval(() => sweepCounters(deps).catch((err) => logger.warn({ err }, 'counter sweep failed')), 600_000);
+  const sweep = setInterval(
+    () => sweepCounters(deps).catch((err) => logger.warn({ err }, 'counter sweep failed')),
+    600_000,
+  );
   sweep.unref();
 
   say(`Roster is serving at ${url}  (admin console at ${url}/, API at ${url}/trpc)`);
-  if (firstAdmin.kind === 'created') say(`created the first admin "${firstAdmin.username}" from ROSTER_BOOTSTRAP_ADMIN_*`);
+  if (firstAdmin.kind === 'created')
+    say(`created the first admin "${firstAdmin.username}" from ROSTER_BOOTSTRAP_ADMIN_*`);
   if (firstAdmin.kind === 'setup-token') {
     say('No admin exists yet. Create the first one within 24 hours with this one-time setup token:');
     say(`  open ${url}/setup#token=${firstAdmin.token}`);
     say(
       `  or: curl -X POST ${url}/trpc/auth.claimFirstAdmin -H 'Authorization: Bearer ${firstAdmin.token}' -H 'content-type: application/json' -d '{"username":"admin","email":"admin@example.com","password":"<at least 8 characters>"}'`,
     );
-    say('  (or restart with ROSTER_BOOTSTRAP_ADMIN_USERNAME, ROSTER_BOOTSTRAP_ADMIN_PASSWORD and ROSTER_BOOTSTRAP_ADMIN_EMAIL set)');
+    say(
+      '  (or restart with ROSTER_BOOTSTRAP_ADMIN_USERNAME, ROSTER_BOOTSTRAP_ADMIN_PASSWORD and ROSTER_BOOTSTRAP_ADMIN_EMAIL set)',
+    );
   }
 
   // Graceful stop: /readyz turns 503 at once so that a load balancer stops sending; requests

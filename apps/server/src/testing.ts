@@ -1,11 +1,11 @@
 import type { AddressInfo } from 'node:net';
 import pino from 'pino';
-import { randomBase36 } from './lib/ids';
 import { createApp, createDeps } from './app';
 import { type Config, testConfig } from './config';
 import { csrfTokenFor } from './context';
 import { connectDatabase } from './db/connect';
 import { ensureIndexes } from './db/models';
+import { randomBase36 } from './lib/ids';
 import { login } from './services/auth';
 import { ensureWellKnownObjects } from './services/bootstrap';
 import type { Deps } from './services/deps';
@@ -26,7 +26,10 @@ export async function startTestServer(opts: {
 }) {
   const config = testConfig({ port: 0, ...opts.config });
   const dbName = opts.dbName ?? `t_${randomBase36(12)}`;
-  const connection = await connectDatabase(opts.uri, dbName, { selfCheck: false, timeoutMs: config.dbTimeoutMs });
+  const connection = await connectDatabase(opts.uri, dbName, {
+    selfCheck: false,
+    timeoutMs: config.dbTimeoutMs,
+  });
   const logger = opts.logLines
     ? pino({ level: 'info' }, { write: (line: string) => void opts.logLines!.push(line) })
     : undefined;
@@ -69,8 +72,17 @@ export async function makeUser(
     { username, email, password, isAdmin: !!opts.admin, isActive: opts.active ?? true, prefs: {} },
     { source: 'bootstrap' },
   );
-  const session = user.isActive ? await login(deps, { login: username, password }, { ip: '127.0.0.1', requestId: 'test' }) : null;
-  return { user, username, password, email, token: session?.token ?? '', csrfToken: session ? csrfTokenFor(session.token) : '' };
+  const session = user.isActive
+    ? await login(deps, { login: username, password }, { ip: '127.0.0.1', requestId: 'test' })
+    : null;
+  return {
+    user,
+    username,
+    password,
+    email,
+    token: session?.token ?? '',
+    csrfToken: session ? csrfTokenFor(session.token) : '',
+  };
 }
 export { PasswordHasher } from './lib/passwords';
 export { issueToken } from './services/tokens';

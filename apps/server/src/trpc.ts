@@ -15,8 +15,8 @@ export function flattenIssues(issues: readonly Issue[]) {
   const formErrors: string[] = [];
   for (const issue of issues) {
     const path = (issue.path ?? []).map((p) => (typeof p === 'object' ? String(p.key) : String(p))).join('.');
-    if (path) (fieldErrors[path] ??= []).push(issue.message);
-    else formErrors.push(issue.message);
+    if (!path) formErrors.push(issue.message);
+    else fieldErrors[path] = [...(fieldErrors[path] ?? []), issue.message];
   }
   return { formErrors, fieldErrors };
 }
@@ -31,8 +31,15 @@ const t = initTRPC.context<ContextInner>().create({
     const issues = error.code === 'BAD_REQUEST' ? issuesOf(error.cause) : undefined;
     const flattened = issues ? flattenIssues(issues) : null;
     const appCode =
-      error instanceof AppError ? error.appCode : issues ? 'VALIDATION_FAILED' : error.code === 'INTERNAL_SERVER_ERROR' ? 'INTERNAL' : error.code;
-    const field = error instanceof AppError ? error.field : flattened ? Object.keys(flattened.fieldErrors)[0] : undefined;
+      error instanceof AppError
+        ? error.appCode
+        : issues
+          ? 'VALIDATION_FAILED'
+          : error.code === 'INTERNAL_SERVER_ERROR'
+            ? 'INTERNAL'
+            : error.code;
+    const field =
+      error instanceof AppError ? error.field : flattened ? Object.keys(flattened.fieldErrors)[0] : undefined;
     const message = flattened
       ? `Invalid input: ${Object.entries(flattened.fieldErrors)
           .map(([f, m]) => `${f} ${m.join('; ')}`)
@@ -63,9 +70,14 @@ export const middleware = t.middleware;
 const mapUnavailable = t.middleware(async ({ next }) => {
   const result = await next();
   if (!result.ok && isDatabaseUnavailable(result.error.cause)) {
-    throw new AppError('SERVICE_UNAVAILABLE', 'DATABASE_UNAVAILABLE', 'The database is unavailable; try again shortly', {
-      cause: result.error.cause,
-    });
+    throw new AppError(
+      'SERVICE_UNAVAILABLE',
+      'DATABASE_UNAVAILABLE',
+      'The database is unavailable; try again shortly',
+      {
+        cause: result.error.cause,
+      },
+    );
   }
   return result;
 });
@@ -73,7 +85,15 @@ const mapUnavailable = t.middleware(async ({ next }) => {
 function targetOf(input: unknown, output: unknown): string | null {
   const i = (input ?? {}) as Record<string, unknown>;
   const o = (output ?? {}) as Record<string, unknown>;
-  for (const v of [i.uuid, i.userUuid, i.headUuid, i.oldUserUuid, o.uuid, (o.user as { uuid?: unknown } | undefined)?.uuid, (o.token as { uuid?: unknown } | undefined)?.uuid]) {
+  for (const v of [
+    i.uuid,
+    i.userUuid,
+    i.headUuid,
+    i.oldUserUuid,
+    o.uuid,
+    (o.user as { uuid?: unknown } | undefined)?.uuid,
+    (o.token as { uuid?: unknown } | undefined)?.uuid,
+  ]) {
     if (typeof v === 'string') return v;
   }
   return null;
@@ -91,7 +111,8 @@ const audit = t.middleware(async ({ ctx, type, path, next, getRawInput }) => {
   const code = result.ok ? null : result.error instanceof AppError ? result.error.appCode : result.error.code;
   // Refused by authorization; a failed authentication (UNAUTHORIZED) is a failure.
   const denied = !result.ok && ['FORBIDDEN', 'NOT_FOUND'].includes(result.error.code);
-  const loggedIn = path === 'auth.login' && result.ok ? ((output as { user?: { uuid?: string } }).user?.uuid ?? null) : null;
+  const loggedIn =
+    path === 'auth.login' && result.ok ? ((output as { user?: { uuid?: string } }).user?.uuid ?? null) : null;
   await recordAudit(ctx.deps, {
     actorUuid: ctx.actor?.user.uuid ?? loggedIn,
     action: path,
@@ -112,11 +133,17 @@ export const authedProcedure = publicProcedure.use(({ ctx, path, type, next }) =
     throw new AppError(
       'UNAUTHORIZED',
       'UNAUTHENTICATED',
-      ctx.badToken ? 'The token is unknown, expired or revoked' : 'Sign in first: no token or session was given',
+      ctx.badToken
+        ? 'The token is unknown, expired or revoked'
+        : 'Sign in first: no token or session was given',
     );
   }
   if (type === 'mutation' && ctx.actor.via === 'cookie' && !ctx.csrfOk) {
-    throw new AppError('FORBIDDEN', 'CSRF_FAILED', 'Missing or wrong x-csrf-token header for a cookie session');
+    throw new AppError(
+      'FORBIDDEN',
+      'CSRF_FAILED',
+      'Missing or wrong x-csrf-token header for a cookie session',
+    );
   }
   const scopes = ctx.actor.token?.scopes ?? ['all'];
   if (!scopeAllows(scopes, { procedure: path })) {
@@ -132,6 +159,7 @@ export const activeProcedure = authedProcedure.use(({ ctx, next }) => {
 });
 
 export const adminProcedure = activeProcedure.use(({ ctx, next }) => {
-  if (!ctx.actor.user.isAdmin) throw new AppError('FORBIDDEN', 'FORBIDDEN', 'Only administrators may do that');
+  if (!ctx.actor.user.isAdmin)
+    throw new AppError('FORBIDDEN', 'FORBIDDEN', 'Only administrators may do that');
   return next();
 });

@@ -20,9 +20,16 @@ describe('the test database', () => {
     const { User } = server.deps.models;
     const base = { ownerUuid: 'x', createdAt: new Date(), modifiedAt: new Date(), etag: 'e' };
     await User.create({ ...base, uuid: 'zzzzz-tpzed-dup000000000001', id: 900001, usernameKey: 'dupe' });
-    const err = await User.create({ ...base, uuid: 'zzzzz-tpzed-dup000000000002', id: 900002, usernameKey: 'dupe' }).catch((e: unknown) => e);
+    const err = await User.create({
+      ...base,
+      uuid: 'zzzzz-tpzed-dup000000000002',
+      id: 900002,
+      usernameKey: 'dupe',
+    }).catch((e: unknown) => e);
     expect(duplicateKeyIndex(err)).toBe('usernameKey');
-    expect(() => mapDuplicateKey(err)).toThrow(expect.objectContaining({ appCode: 'USERNAME_TAKEN', field: 'username' }));
+    expect(() => mapDuplicateKey(err)).toThrow(
+      expect.objectContaining({ appCode: 'USERNAME_TAKEN', field: 'username' }),
+    );
   });
 
   it('allows many users without an email or username (sparse unique indexes)', async () => {

@@ -41,16 +41,60 @@ const value = fc.oneof(
   fc.constant({ $gt: '' }),
   fc.array(fc.oneof(nasty, fc.integer(), fc.constant(null)), { maxLength: 4 }),
 );
-const FIELDS = ['uuid', 'username', 'email', 'password', 'login', 'patch', 'filters', 'order', 'limit', 'offset', 'cursor', 'select', 'count', 'prefs', 'name', 'tailUuid', 'headUuid', 'level', 'mode', 'scopes', 'expiresAt', 'user', 'newUserToken', 'oldUserUuid', 'newUserUuid', 'newOwnerUuid', 'everywhere', 'oldPassword', 'newPassword', 'isAdmin', 'title', 'text', 'version'];
+const FIELDS = [
+  'uuid',
+  'username',
+  'email',
+  'password',
+  'login',
+  'patch',
+  'filters',
+  'order',
+  'limit',
+  'offset',
+  'cursor',
+  'select',
+  'count',
+  'prefs',
+  'name',
+  'tailUuid',
+  'headUuid',
+  'level',
+  'mode',
+  'scopes',
+  'expiresAt',
+  'user',
+  'newUserToken',
+  'oldUserUuid',
+  'newUserUuid',
+  'newOwnerUuid',
+  'everywhere',
+  'oldPassword',
+  'newPassword',
+  'isAdmin',
+  'title',
+  'text',
+  'version',
+];
 /** Inputs shaped like the real ones (known field names) with hostile values, or anything at all. */
 const input = fc.oneof(fc.dictionary(fc.constantFrom(...FIELDS), value, { maxKeys: 5 }), value);
 
 async function snapshot() {
   const { User, Group, Link, Token } = server.deps.models;
   const strip = (docs: object[]) =>
-    JSON.stringify(docs.map((d) => Object.fromEntries(Object.entries(d).filter(([k]) => !['_id', 'lastUsedAt', 'lastUsedByIp'].includes(k)))));
+    JSON.stringify(
+      docs.map((d) =>
+        Object.fromEntries(
+          Object.entries(d).filter(([k]) => !['_id', 'lastUsedAt', 'lastUsedByIp'].includes(k)),
+        ),
+      ),
+    );
   return {
-    users: strip(await User.find({ username: { $in: ['fuzzvictim', 'fuzzadmin'] } }).sort({ id: 1 }).lean()),
+    users: strip(
+      await User.find({ username: { $in: ['fuzzvictim', 'fuzzadmin'] } })
+        .sort({ id: 1 })
+        .lean(),
+    ),
     groups: strip(await Group.find({ name: 'victims' }).lean()),
     links: await Link.find({}).sort({ uuid: 1 }).lean(),
     tokens: strip(await Token.find({ label: 'victim' }).lean()),
@@ -70,7 +114,9 @@ describe('fuzzing every procedure with generated input', () => {
     expect(grp.status).toBe(200);
     await issueToken(server.deps, victim.user.uuid, { kind: 'api', label: 'victim' });
     const before = await snapshot();
-    const usersBefore = new Set((await server.deps.models.User.find({}, { uuid: 1 }).lean()).map((u) => u.uuid));
+    const usersBefore = new Set(
+      (await server.deps.models.User.find({}, { uuid: 1 }).lean()).map((u) => u.uuid),
+    );
 
     const attacker = await makeUser(server.deps, { username: 'fuzzattacker' });
     let sent = 0;
@@ -83,7 +129,10 @@ describe('fuzzing every procedure with generated input', () => {
           const headers: Record<string, string> = authenticated ? { authorization: `Bearer ${token}` } : {};
           const res =
             proc._def.type === 'query'
-              ? await fetch(`${server.url}/trpc/${path}?input=${encodeURIComponent(JSON.stringify(body) ?? '')}`, { headers })
+              ? await fetch(
+                  `${server.url}/trpc/${path}?input=${encodeURIComponent(JSON.stringify(body) ?? '')}`,
+                  { headers },
+                )
               : await fetch(`${server.url}/trpc/${path}`, {
                   method: 'POST',
                   headers: { ...headers, 'content-type': 'application/json' },
@@ -92,7 +141,10 @@ describe('fuzzing every procedure with generated input', () => {
           sent += 1;
           statuses.set(res.status, (statuses.get(res.status) ?? 0) + 1);
           const text = await res.text();
-          expect(res.status, `${path} ${JSON.stringify(body)?.slice(0, 200)} → ${text.slice(0, 200)}`).toBeLessThan(500);
+          expect(
+            res.status,
+            `${path} ${JSON.stringify(body)?.slice(0, 200)} → ${text.slice(0, 200)}`,
+          ).toBeLessThan(500);
         }),
         { numRuns: 75, seed: 20261125 },
       );
@@ -102,15 +154,29 @@ describe('fuzzing every procedure with generated input', () => {
     expect({ ...after, links: undefined }).toEqual({ ...before, links: undefined });
     // Links: every earlier one unchanged; new ones only on groups the attacker owns, or the
     // set-up links of users that signed up during the run.
-    const own = new Set((await server.deps.models.Group.find({ ownerUuid: attacker.user.uuid }, { uuid: 1 }).lean()).map((g) => g.uuid));
+    const own = new Set(
+      (await server.deps.models.Group.find({ ownerUuid: attacker.user.uuid }, { uuid: 1 }).lean()).map(
+        (g) => g.uuid,
+      ),
+    );
     const isNewUser = (uuid: string) => uuid.includes('-tpzed-') && !usersBefore.has(uuid);
     const earlier = new Map(before.links.map((l) => [l.uuid, JSON.stringify(l)]));
     for (const l of after.links) {
       if (earlier.has(l.uuid)) expect(JSON.stringify(l)).toBe(earlier.get(l.uuid));
-      else expect(own.has(l.headUuid) || isNewUser(l.tailUuid) || isNewUser(l.headUuid), `new link ${l.tailUuid} → ${l.headUuid}`).toBe(true);
+      else
+        expect(
+          own.has(l.headUuid) || isNewUser(l.tailUuid) || isNewUser(l.headUuid),
+          `new link ${l.tailUuid} → ${l.headUuid}`,
+        ).toBe(true);
     }
-    for (const uuid of earlier.keys()) expect(after.links.some((l) => l.uuid === uuid), `link ${uuid} removed`).toBe(true);
-    console.info(`fuzz: ${sent} requests over ${procedures.length} procedures; statuses ${JSON.stringify(Object.fromEntries(statuses))}`);
+    for (const uuid of earlier.keys())
+      expect(
+        after.links.some((l) => l.uuid === uuid),
+        `link ${uuid} removed`,
+      ).toBe(true);
+    console.info(
+      `fuzz: ${sent} requests over ${procedures.length} procedures; statuses ${JSON.stringify(Object.fromEntries(statuses))}`,
+    );
     void admin;
   });
 });

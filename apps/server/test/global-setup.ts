@@ -19,7 +19,10 @@ export default async function setup(project: TestProject) {
     project.provide('mongoUri', uri);
     return;
   }
-  const db = await startEmbeddedMongo({ inMemory: true, log: (line) => process.stderr.write(`[test db] ${line}\n`) });
+  const db = await startEmbeddedMongo({
+    inMemory: true,
+    log: (line) => process.stderr.write(`[test db] ${line}\n`),
+  });
   project.provide('mongoUri', db.uri);
   return () => db.stop();
 }

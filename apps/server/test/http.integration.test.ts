@@ -8,7 +8,11 @@ beforeAll(async () => {
 afterAll(() => server.close());
 
 const post = (path: string, body: string, headers: Record<string, string> = {}) =>
-  fetch(`${server.url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body });
+  fetch(`${server.url}${path}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...headers },
+    body,
+  });
 
 describe('HTTP surface', () => {
   it('answers /healthz and /readyz', async () => {
@@ -22,7 +26,11 @@ describe('HTTP surface', () => {
     const res = await post('/trpc/auth.signup', JSON.stringify({ username: '', email: 'x', password: 1 }));
     expect(res.status).toBe(400);
     const { error } = (await res.json()) as { error: { message: string; data: Record<string, unknown> } };
-    expect(error.data).toMatchObject({ code: 'BAD_REQUEST', appCode: 'VALIDATION_FAILED', field: 'username' });
+    expect(error.data).toMatchObject({
+      code: 'BAD_REQUEST',
+      appCode: 'VALIDATION_FAILED',
+      field: 'username',
+    });
     expect(Object.keys(error.data.fieldErrors as object).sort()).toEqual(['email', 'password', 'username']);
     expect(error.message).toMatch(/^Invalid input: username/);
   });

@@ -13,7 +13,10 @@ beforeAll(async () => {
     () => true,
     () => false,
   );
-  if (!genuine) console.info('index-plan check skipped: the database is not a genuine MongoDB (set MONGODB_URI to run it)');
+  if (!genuine)
+    console.info(
+      'index-plan check skipped: the database is not a genuine MongoDB (set MONGODB_URI to run it)',
+    );
 });
 afterAll(() => server.close());
 
@@ -34,19 +37,40 @@ describe('every allowed user filter and sort is served by an index', () => {
     it(`filter on ${field}`, async (t) => {
       if (!genuine) t.skip();
       const type = USER_LIST.fields[field]!.type;
-      const operand = type === 'boolean' ? true : type === 'number' ? 1 : type === 'date' ? new Date().toISOString() : 'x';
-      const plan = planList(USER_LIST, { filters: [[field, '=', operand]], order: [], limit: 50, offset: 0, count: false });
-      const explained = await server.deps.models.User.find(plan.filter).sort(plan.sort).limit(50).explain('queryPlanner');
-      const winning = (explained as unknown as { queryPlanner: { winningPlan: unknown } }).queryPlanner.winningPlan;
+      const operand =
+        type === 'boolean' ? true : type === 'number' ? 1 : type === 'date' ? new Date().toISOString() : 'x';
+      const plan = planList(USER_LIST, {
+        filters: [[field, '=', operand]],
+        order: [],
+        limit: 50,
+        offset: 0,
+        count: false,
+      });
+      const explained = await server.deps.models.User.find(plan.filter)
+        .sort(plan.sort)
+        .limit(50)
+        .explain('queryPlanner');
+      const winning = (explained as unknown as { queryPlanner: { winningPlan: unknown } }).queryPlanner
+        .winningPlan;
       expect(stages(winning)).not.toContain('COLLSCAN');
     });
   }
   for (const field of USER_SORTABLE) {
     it(`sort on ${field}`, async (t) => {
       if (!genuine) t.skip();
-      const plan = planList(USER_LIST, { filters: [], order: [{ field, dir: 'desc' }], limit: 50, offset: 0, count: false });
-      const explained = await server.deps.models.User.find(plan.filter).sort(plan.sort).limit(50).explain('queryPlanner');
-      const winning = (explained as unknown as { queryPlanner: { winningPlan: unknown } }).queryPlanner.winningPlan;
+      const plan = planList(USER_LIST, {
+        filters: [],
+        order: [{ field, dir: 'desc' }],
+        limit: 50,
+        offset: 0,
+        count: false,
+      });
+      const explained = await server.deps.models.User.find(plan.filter)
+        .sort(plan.sort)
+        .limit(50)
+        .explain('queryPlanner');
+      const winning = (explained as unknown as { queryPlanner: { winningPlan: unknown } }).queryPlanner
+        .winningPlan;
       expect(stages(winning)).not.toContain('COLLSCAN');
       expect(stages(winning)).not.toContain('SORT');
     });

@@ -1,6 +1,6 @@
 import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
-import { createCaller } from '../src/router';
 import { createContextInner } from '../src/context';
+import { createCaller } from '../src/router';
 import { faults, resumeOperations } from '../src/services/operations';
 import { makeUser, startTestServer, type TestServer } from '../src/testing';
 
@@ -16,7 +16,9 @@ afterEach(() => {
 async function adminCaller() {
   const admin = await makeUser(server.deps, { admin: true });
   const user = (await server.deps.models.User.findOne({ uuid: admin.user.uuid }).lean())!;
-  return createCaller(createContextInner({ deps: server.deps, actor: { user: user as never, token: null, via: 'internal' } }));
+  return createCaller(
+    createContextInner({ deps: server.deps, actor: { user: user as never, token: null, via: 'internal' } }),
+  );
 }
 
 /** A crash after each step of an operation, then a restart's resumption, must end in the full new state. */
@@ -33,7 +35,13 @@ describe('resumable operations', () => {
 
       expect(await resumeOperations(server.deps)).toBe(1);
       const after = await caller.users.get({ uuid: u.user.uuid });
-      expect(after).toMatchObject({ isActive: false, isAdmin: false, isInvited: false, prefs: {}, groups: [] });
+      expect(after).toMatchObject({
+        isActive: false,
+        isAdmin: false,
+        isInvited: false,
+        prefs: {},
+        groups: [],
+      });
       expect(await server.deps.models.Token.countDocuments({ userUuid: u.user.uuid })).toBe(0);
       expect(await server.deps.models.Link.countDocuments({ tailUuid: u.user.uuid })).toBe(0);
       expect(await server.deps.models.Operation.countDocuments({ state: 'pending' })).toBe(0);
@@ -56,7 +64,12 @@ describe('resumable operations', () => {
       });
       faults.crashAfterStep = crashAfter;
       await expect(
-        caller.users.merge({ oldUserUuid: from.user.uuid, newUserUuid: into.user.uuid, newOwnerUuid: into.user.uuid, redirectToNewUser: true }),
+        caller.users.merge({
+          oldUserUuid: from.user.uuid,
+          newUserUuid: into.user.uuid,
+          newOwnerUuid: into.user.uuid,
+          redirectToNewUser: true,
+        }),
       ).rejects.toThrow(/crash after step/);
       faults.crashAfterStep = undefined;
 
@@ -64,8 +77,14 @@ describe('resumable operations', () => {
       await expect(caller.users.get({ uuid: from.user.uuid })).rejects.toMatchObject({ code: 'NOT_FOUND' });
       expect(await server.deps.models.Token.countDocuments({ userUuid: from.user.uuid })).toBe(0);
       expect(await server.deps.models.Token.countDocuments({ userUuid: into.user.uuid })).toBe(2);
-      expect(await server.deps.models.Link.countDocuments({ $or: [{ tailUuid: from.user.uuid }, { headUuid: from.user.uuid }] })).toBe(0);
-      expect((await server.deps.models.Group.findOne({ uuid: group.uuid }).lean())?.ownerUuid).toBe(into.user.uuid);
+      expect(
+        await server.deps.models.Link.countDocuments({
+          $or: [{ tailUuid: from.user.uuid }, { headUuid: from.user.uuid }],
+        }),
+      ).toBe(0);
+      expect((await server.deps.models.Group.findOne({ uuid: group.uuid }).lean())?.ownerUuid).toBe(
+        into.user.uuid,
+      );
     });
   }
 

@@ -63,14 +63,27 @@ async function call(url: string, proc: string, body: unknown, token?: string) {
     headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
     body: JSON.stringify(body),
   });
-  return { status: res.status, body: (await res.json()) as { result?: { data: Record<string, unknown> }; error?: { data: Record<string, unknown> } } };
+  return {
+    status: res.status,
+    body: (await res.json()) as {
+      result?: { data: Record<string, unknown> };
+      error?: { data: Record<string, unknown> };
+    },
+  };
 }
-const loginAdmin = async (url: string) => (await call(url, 'auth.login', { login: ADMIN.username, password: ADMIN.password })).body.result!.data.token as string;
+const loginAdmin = async (url: string) =>
+  (await call(url, 'auth.login', { login: ADMIN.username, password: ADMIN.password })).body.result!.data
+    .token as string;
 
 describe('the server process', () => {
   it('finishes in-flight requests on SIGTERM, refuses new ones, and exits 0 promptly', async () => {
-    const s = await startServer({ MONGODB_URI: inject('mongoUri'), ROSTER_DB_NAME: `proc_${randomBase36(8)}` });
-    const inFlight = Array.from({ length: 8 }, () => call(s.url, 'auth.login', { login: ADMIN.username, password: ADMIN.password }));
+    const s = await startServer({
+      MONGODB_URI: inject('mongoUri'),
+      ROSTER_DB_NAME: `proc_${randomBase36(8)}`,
+    });
+    const inFlight = Array.from({ length: 8 }, () =>
+      call(s.url, 'auth.login', { login: ADMIN.username, password: ADMIN.password }),
+    );
     await new Promise((r) => setTimeout(r, 5));
     const t0 = Date.now();
     s.child.kill('SIGTERM');
@@ -88,9 +101,17 @@ describe('the server process', () => {
     const users: { uuid: string; token: string }[] = [];
     for (let i = 0; i < 24; i++) {
       const username = `crash${i}`;
-      const created = await call(s.url, 'users.create', { username, email: `${username}@example.com`, password: 'crash user password' }, admin);
+      const created = await call(
+        s.url,
+        'users.create',
+        { username, email: `${username}@example.com`, password: 'crash user password' },
+        admin,
+      );
       const login = await call(s.url, 'auth.login', { login: username, password: 'crash user password' });
-      users.push({ uuid: created.body.result!.data.uuid as string, token: login.body.result!.data.token as string });
+      users.push({
+        uuid: created.body.result!.data.uuid as string,
+        token: login.body.result!.data.token as string,
+      });
     }
     const unsetups = users.slice(0, 12);
     const merges = [];
@@ -98,7 +119,17 @@ describe('the server process', () => {
     const work = [
       ...unsetups.map((u) => call(s.url, 'users.unsetup', { uuid: u.uuid }, admin).catch(() => null)),
       ...merges.map((m) =>
-        call(s.url, 'users.merge', { oldUserUuid: m.from.uuid, newUserUuid: m.into.uuid, newOwnerUuid: m.into.uuid, redirectToNewUser: true }, admin).catch(() => null),
+        call(
+          s.url,
+          'users.merge',
+          {
+            oldUserUuid: m.from.uuid,
+            newUserUuid: m.into.uuid,
+            newOwnerUuid: m.into.uuid,
+            redirectToNewUser: true,
+          },
+          admin,
+        ).catch(() => null),
       ),
     ];
     // Kill as soon as the first operation answers, while the others are under way.
@@ -110,11 +141,18 @@ describe('the server process', () => {
     const again = await startServer(env);
     const admin2 = await loginAdmin(again.url);
     const get = async (uuid: string) => {
-      const res = await fetch(`${again.url}/trpc/users.get?input=${encodeURIComponent(JSON.stringify({ uuid }))}`, { headers: { authorization: `Bearer ${admin2}` } });
-      return { status: res.status, user: ((await res.json()) as { result?: { data: Record<string, unknown> } }).result?.data };
+      const res = await fetch(
+        `${again.url}/trpc/users.get?input=${encodeURIComponent(JSON.stringify({ uuid }))}`,
+        { headers: { authorization: `Bearer ${admin2}` } },
+      );
+      return {
+        status: res.status,
+        user: ((await res.json()) as { result?: { data: Record<string, unknown> } }).result?.data,
+      };
     };
     const works = async (token: string) =>
-      (await fetch(`${again.url}/trpc/users.current`, { headers: { authorization: `Bearer ${token}` } })).status === 200;
+      (await fetch(`${again.url}/trpc/users.current`, { headers: { authorization: `Bearer ${token}` } }))
+        .status === 200;
     let unsetDone = 0;
     for (const u of unsetups) {
       const { user } = await get(u.uuid);
@@ -134,8 +172,12 @@ describe('the server process', () => {
       if (old.status === 404) {
         mergesDone += 1;
         // Merged: the old token acts as the new user.
-        const res = await fetch(`${again.url}/trpc/users.current`, { headers: { authorization: `Bearer ${m.from.token}` } });
-        expect(((await res.json()) as { result: { data: { uuid: string } } }).result.data.uuid).toBe(m.into.uuid);
+        const res = await fetch(`${again.url}/trpc/users.current`, {
+          headers: { authorization: `Bearer ${m.from.token}` },
+        });
+        expect(((await res.json()) as { result: { data: { uuid: string } } }).result.data.uuid).toBe(
+          m.into.uuid,
+        );
       } else {
         expect(old.user!.groups).toHaveLength(1);
         expect(await works(m.from.token)).toBe(true);
@@ -152,11 +194,20 @@ describe('the server process', () => {
       // Its own persistent database, on a fixed port so that it can come back at the same address.
       let db = await startEmbeddedMongo({ dataDir });
       const port = new URL(db.uri).port;
-      const s = await startServer({ MONGODB_URI: db.uri, ROSTER_DB_NAME: 'outage', ROSTER_DB_TIMEOUT_MS: '1000' });
+      const s = await startServer({
+        MONGODB_URI: db.uri,
+        ROSTER_DB_NAME: 'outage',
+        ROSTER_DB_TIMEOUT_MS: '1000',
+      });
       const admin = await loginAdmin(s.url);
       const acked: string[] = [];
       for (let i = 0; i < 30; i++) {
-        const r = await call(s.url, 'users.create', { username: `kept${i}`, email: `kept${i}@example.com` }, admin);
+        const r = await call(
+          s.url,
+          'users.create',
+          { username: `kept${i}`, email: `kept${i}@example.com` },
+          admin,
+        );
         if (r.status === 200) acked.push(r.body.result!.data.uuid as string);
       }
       expect(acked).toHaveLength(30);
@@ -164,7 +215,12 @@ describe('the server process', () => {
       db.kill('SIGKILL');
       await db.exited;
       const t0 = Date.now();
-      const during = await call(s.url, 'users.create', { username: 'lost', email: 'lost@example.com' }, admin);
+      const during = await call(
+        s.url,
+        'users.create',
+        { username: 'lost', email: 'lost@example.com' },
+        admin,
+      );
       expect(during.status).toBe(503);
       expect(during.body.error!.data.appCode).toBe('DATABASE_UNAVAILABLE');
       expect(Date.now() - t0).toBeLessThan(5_000);
@@ -174,14 +230,21 @@ describe('the server process', () => {
       db = await startEmbeddedMongo({ dataDir, port: Number(port) });
       let back = false;
       for (let i = 0; i < 100 && !back; i++) {
-        back = (await call(s.url, 'users.list', {}, admin).catch(() => ({ status: 0 }))).status === 405 || (await fetch(`${s.url}/readyz`)).status === 200;
+        back =
+          (await call(s.url, 'users.list', {}, admin).catch(() => ({ status: 0 }))).status === 405 ||
+          (await fetch(`${s.url}/readyz`)).status === 200;
         if (!back) await new Promise((r) => setTimeout(r, 200));
       }
       expect(back).toBe(true);
-      const res = await fetch(`${s.url}/trpc/users.list?input=${encodeURIComponent(JSON.stringify({ filters: [['username', 'like', 'kept%']], count: true, limit: 1 }))}`, {
-        headers: { authorization: `Bearer ${admin}` },
-      });
-      expect(((await res.json()) as { result: { data: { itemsAvailable: number } } }).result.data.itemsAvailable).toBe(30);
+      const res = await fetch(
+        `${s.url}/trpc/users.list?input=${encodeURIComponent(JSON.stringify({ filters: [['username', 'like', 'kept%']], count: true, limit: 1 }))}`,
+        {
+          headers: { authorization: `Bearer ${admin}` },
+        },
+      );
+      expect(
+        ((await res.json()) as { result: { data: { itemsAvailable: number } } }).result.data.itemsAvailable,
+      ).toBe(30);
       s.child.kill('SIGTERM');
       await s.exited;
       await db.stop();

@@ -1,7 +1,7 @@
 import type { AppErrorCode } from '@roster/contracts';
+import type { AppRouter } from '@roster/server/router';
 import { createTRPCClient, httpBatchLink, httpLink, TRPCClientError } from '@trpc/client';
 import type { inferRouterInputs, inferRouterOutputs } from '@trpc/server';
-import type { AppRouter } from '@roster/server/router';
 
 export type { AppRouter };
 export type RouterInputs = inferRouterInputs<AppRouter>;
@@ -33,9 +33,13 @@ export function createRosterClient(opts: RosterClientOptions) {
   const common = {
     url,
     headers,
-    fetch: opts.fetch ?? ((input: RequestInfo | URL, init?: RequestInit) => fetch(input, { ...init, credentials: 'include' })),
+    fetch:
+      opts.fetch ??
+      ((input: RequestInfo | URL, init?: RequestInit) => fetch(input, { ...init, credentials: 'include' })),
   };
-  return createTRPCClient<AppRouter>({ links: [opts.batch === false ? httpLink(common) : httpBatchLink(common)] });
+  return createTRPCClient<AppRouter>({
+    links: [opts.batch === false ? httpLink(common) : httpBatchLink(common)],
+  });
 }
 export type RosterClient = ReturnType<typeof createRosterClient>;
 
@@ -50,7 +54,9 @@ export interface RosterErrorData {
 }
 
 export function isRosterError(err: unknown): err is TRPCClientError<AppRouter> & { data: RosterErrorData } {
-  return err instanceof TRPCClientError && !!err.data && typeof (err.data as RosterErrorData).appCode === 'string';
+  return (
+    err instanceof TRPCClientError && !!err.data && typeof (err.data as RosterErrorData).appCode === 'string'
+  );
 }
 
 /** The field errors of a failed call, for putting them next to form fields. */

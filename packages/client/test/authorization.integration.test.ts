@@ -15,7 +15,8 @@ const recordingFetch: typeof fetch = async (input, init) => {
   responses.push({ path, body: await res.clone().text() });
   return res;
 };
-const client = (token?: string) => createRosterClient({ url: ctx.url, batch: false, fetch: recordingFetch, ...(token ? { token } : {}) });
+const client = (token?: string) =>
+  createRosterClient({ url: ctx.url, batch: false, fetch: recordingFetch, ...(token ? { token } : {}) });
 
 const WHO = ['anonymous', 'inactive', 'invited', 'user', 'manager', 'admin', 'system'] as const;
 type Who = (typeof WHO)[number];
@@ -59,37 +60,62 @@ const managerOrAdmin: Partial<Record<Who, Outcome>> = { user: 'NOT_FOUND', manag
 const MATRIX: Record<string, Row> = {
   'auth.info': { access: 'public', call: (c) => c.auth.info.query() },
   'auth.signup': { access: 'public', call: (c) => c.auth.signup.mutate(signup()) },
-  'auth.login': { access: 'public', call: async (c) => c.auth.login.mutate({ login: (await ctx.user()).username, password: 'correct horse battery' }) },
+  'auth.login': {
+    access: 'public',
+    call: async (c) =>
+      c.auth.login.mutate({ login: (await ctx.user()).username, password: 'correct horse battery' }),
+  },
   'auth.session': { access: 'authed', call: (c) => c.auth.session.query() },
   'auth.logout': { access: 'authed', call: (c) => c.auth.logout.mutate({}) },
   'auth.changeExpiredPassword': {
     access: 'public',
     call: async (c) => {
       const u = await ctx.user();
-      return c.auth.changeExpiredPassword.mutate({ login: u.username, oldPassword: u.password, newPassword: 'another long pw' });
+      return c.auth.changeExpiredPassword.mutate({
+        login: u.username,
+        oldPassword: u.password,
+        newPassword: 'another long pw',
+      });
     },
   },
   // Only the one-time setup token may call it.
   'auth.claimFirstAdmin': {
     access: 'authed',
     call: (c) => c.auth.claimFirstAdmin.mutate(signup()),
-    except: { inactive: 'FORBIDDEN', invited: 'FORBIDDEN', user: 'FORBIDDEN', manager: 'FORBIDDEN', admin: 'FORBIDDEN', system: 'FORBIDDEN' },
+    except: {
+      inactive: 'FORBIDDEN',
+      invited: 'FORBIDDEN',
+      user: 'FORBIDDEN',
+      manager: 'FORBIDDEN',
+      admin: 'FORBIDDEN',
+      system: 'FORBIDDEN',
+    },
   },
   'users.current': { access: 'authed', call: (c) => c.users.current.query() },
   'users.system': { access: 'active', call: (c) => c.users.system.query() },
   'users.get': { access: 'active', call: (c, f) => c.users.get.query({ uuid: f.other }) },
   'users.list': { access: 'active', call: (c) => c.users.list.query({ limit: 5 }) },
-  'users.create': { access: 'admin', call: (c) => c.users.create.mutate({ email: `${fresh()}@example.com` }) },
+  'users.create': {
+    access: 'admin',
+    call: (c) => c.users.create.mutate({ email: `${fresh()}@example.com` }),
+  },
   // Anyone signed in may update themself; only admins may update others.
   'users.update': {
     access: 'authed',
     call: (c, f) => c.users.update.mutate({ uuid: f.other, patch: { firstName: 'M' } }),
     except: { inactive: 'NOT_FOUND', invited: 'NOT_FOUND', user: 'FORBIDDEN', manager: 'FORBIDDEN' },
   },
-  'users.delete': { access: 'admin', call: async (c) => c.users.delete.mutate({ uuid: (await ctx.user()).user.uuid }) },
+  'users.delete': {
+    access: 'admin',
+    call: async (c) => c.users.delete.mutate({ uuid: (await ctx.user()).user.uuid }),
+  },
   'users.changePassword': {
     access: 'authed',
-    call: (c, f) => c.users.changePassword.mutate({ oldPassword: f.me?.password ?? '', newPassword: f.me?.password || 'long enough pw' }),
+    call: (c, f) =>
+      c.users.changePassword.mutate({
+        oldPassword: f.me?.password ?? '',
+        newPassword: f.me?.password || 'long enough pw',
+      }),
     // The system user has no password to give.
     except: { system: 'UNAUTHORIZED' },
   },
@@ -101,12 +127,19 @@ const MATRIX: Record<string, Row> = {
     call: (c) => c.users.activate.mutate({}),
     except: { inactive: 'UNPROCESSABLE_CONTENT' },
   },
-  'users.unsetup': { access: 'admin', call: async (c) => c.users.unsetup.mutate({ uuid: (await ctx.user()).user.uuid }) },
+  'users.unsetup': {
+    access: 'admin',
+    call: async (c) => c.users.unsetup.mutate({ uuid: (await ctx.user()).user.uuid }),
+  },
   'users.merge': {
     access: 'admin',
     call: async (c) => {
       const [from, into] = [await ctx.user(), await ctx.user()];
-      return c.users.merge.mutate({ oldUserUuid: from.user.uuid, newUserUuid: into.user.uuid, newOwnerUuid: into.user.uuid });
+      return c.users.merge.mutate({
+        oldUserUuid: from.user.uuid,
+        newUserUuid: into.user.uuid,
+        newOwnerUuid: into.user.uuid,
+      });
     },
     except: { inactive: 'FORBIDDEN', invited: 'FORBIDDEN' },
   },
@@ -126,11 +159,27 @@ const MATRIX: Record<string, Row> = {
     except: { inactive: 'FORBIDDEN', invited: 'FORBIDDEN', user: 'FORBIDDEN', manager: 'FORBIDDEN' },
   },
   'groups.create': { access: 'active', call: (c) => c.groups.create.mutate({ name: fresh() }) },
-  'groups.get': { access: 'active', call: (c, f) => c.groups.get.query({ uuid: f.group }), except: managerOrAdmin },
+  'groups.get': {
+    access: 'active',
+    call: (c, f) => c.groups.get.query({ uuid: f.group }),
+    except: managerOrAdmin,
+  },
   'groups.list': { access: 'active', call: (c) => c.groups.list.query({}) },
-  'groups.update': { access: 'active', call: (c, f) => c.groups.update.mutate({ uuid: f.group, patch: { description: 'x' } }), except: managerOrAdmin },
-  'groups.delete': { access: 'active', call: (c, f) => c.groups.delete.mutate({ uuid: f.group }), except: managerOrAdmin },
-  'groups.members': { access: 'active', call: (c, f) => c.groups.members.query({ uuid: f.group }), except: managerOrAdmin },
+  'groups.update': {
+    access: 'active',
+    call: (c, f) => c.groups.update.mutate({ uuid: f.group, patch: { description: 'x' } }),
+    except: managerOrAdmin,
+  },
+  'groups.delete': {
+    access: 'active',
+    call: (c, f) => c.groups.delete.mutate({ uuid: f.group }),
+    except: managerOrAdmin,
+  },
+  'groups.members': {
+    access: 'active',
+    call: (c, f) => c.groups.members.query({ uuid: f.group }),
+    except: managerOrAdmin,
+  },
   'permissions.grant': {
     access: 'active',
     call: (c, f) => c.permissions.grant.mutate({ tailUuid: f.other, headUuid: f.group, level: 'can_read' }),
@@ -156,13 +205,24 @@ const MATRIX: Record<string, Row> = {
   },
   'permissions.list': { access: 'active', call: (c) => c.permissions.list.query({}) },
   'permissions.computed': { access: 'admin', call: (c) => c.permissions.computed.query({ limit: 5 }) },
-  'agreements.publish': { access: 'admin', call: (c) => c.agreements.publish.mutate({ title: 't', text: 'x', version: '1', required: false }) },
+  'agreements.publish': {
+    access: 'admin',
+    call: (c) => c.agreements.publish.mutate({ title: 't', text: 'x', version: '1', required: false }),
+  },
   'agreements.list': { access: 'authed', call: (c) => c.agreements.list.query() },
   'agreements.sign': {
     access: 'authed',
     call: async (c) => {
       const [a] = await ctx.server.deps.models.Agreement.create([
-        { uuid: `zzzzz-4zz18-${fresh().slice(-15).padStart(15, '0')}`, title: 't', text: 'x', version: '1', required: false, ownerUuid: ctx.server.deps.wellKnown.systemUser, createdAt: new Date() },
+        {
+          uuid: `zzzzz-4zz18-${fresh().slice(-15).padStart(15, '0')}`,
+          title: 't',
+          text: 'x',
+          version: '1',
+          required: false,
+          ownerUuid: ctx.server.deps.wellKnown.systemUser,
+          createdAt: new Date(),
+        },
       ]);
       return c.agreements.sign.mutate({ uuid: a!.uuid });
     },
@@ -208,7 +268,8 @@ describe('authorization matrix', () => {
   });
 
   // Rows such as changePassword revoke the admin's other tokens, so fixtures use fresh ones too.
-  const adminClient = async () => ctx.client((await issueToken(ctx.server.deps, admin.user.uuid, { kind: 'api' })).secret);
+  const adminClient = async () =>
+    ctx.client((await issueToken(ctx.server.deps, admin.user.uuid, { kind: 'api' })).secret);
 
   /** A fresh token for each call, so that logout and password changes do not leak between rows. */
   async function callerFor(who: Who): Promise<{ token?: string; me: Fixtures['me'] }> {
@@ -222,13 +283,21 @@ describe('authorization matrix', () => {
       case 'admin':
       case 'manager': {
         const u = who === 'admin' ? admin : manager;
-        return { token: await asToken(u.user.uuid), me: { uuid: u.user.uuid, password: u.password, username: u.username } };
+        return {
+          token: await asToken(u.user.uuid),
+          me: { uuid: u.user.uuid, password: u.password, username: u.username },
+        };
       }
       default: {
         const u = await ctx.user();
-        if (who === 'inactive') await (await adminClient()).users.update.mutate({ uuid: u.user.uuid, patch: { isActive: false } });
-        if (who === 'invited') await deps.models.User.updateOne({ uuid: u.user.uuid }, { $set: { isActive: false } });
-        return { token: await asToken(u.user.uuid), me: { uuid: u.user.uuid, password: u.password, username: u.username } };
+        if (who === 'inactive')
+          await (await adminClient()).users.update.mutate({ uuid: u.user.uuid, patch: { isActive: false } });
+        if (who === 'invited')
+          await deps.models.User.updateOne({ uuid: u.user.uuid }, { $set: { isActive: false } });
+        return {
+          token: await asToken(u.user.uuid),
+          me: { uuid: u.user.uuid, password: u.password, username: u.username },
+        };
       }
     }
   }
@@ -239,9 +308,18 @@ describe('authorization matrix', () => {
         const other = await ctx.user();
         const asAdmin = await adminClient();
         const group = await asAdmin.groups.create.mutate({ name: fresh() });
-        await asAdmin.permissions.grant.mutate({ tailUuid: manager.user.uuid, headUuid: group.uuid, level: 'can_manage' });
+        await asAdmin.permissions.grant.mutate({
+          tailUuid: manager.user.uuid,
+          headUuid: group.uuid,
+          level: 'can_manage',
+        });
         const caller = await callerFor(who);
-        const fixtures: Fixtures = { me: caller.me, other: other.user.uuid, otherToken: other.token, group: group.uuid };
+        const fixtures: Fixtures = {
+          me: caller.me,
+          other: other.user.uuid,
+          otherToken: other.token,
+          group: group.uuid,
+        };
         expect(await outcome(row.call(client(caller.token), fixtures))).toBe(expected(row, who));
       });
     }
@@ -250,8 +328,12 @@ describe('authorization matrix', () => {
   it('never puts a password, a password hash or another token’s secret in a response, a log line or an audit event', async () => {
     expect(responses.length).toBeGreaterThan(200);
     const deps = ctx.server.deps;
-    const hashes = (await deps.models.User.find({ passwordHash: { $ne: null } }, { passwordHash: 1 }).lean()).map((u) => u.passwordHash!);
-    const secretHashes = (await deps.models.Token.find({}, { secretHash: 1 }).lean()).map((t) => t.secretHash);
+    const hashes = (
+      await deps.models.User.find({ passwordHash: { $ne: null } }, { passwordHash: 1 }).lean()
+    ).map((u) => u.passwordHash!);
+    const secretHashes = (await deps.models.Token.find({}, { secretHash: 1 }).lean()).map(
+      (t) => t.secretHash,
+    );
     const passwords = ['correct horse battery', 'long enough pw', 'another long pw'];
     // Token secrets seen anywhere: the responses that mint them are the only place they may appear.
     const minted = responses
@@ -262,7 +344,8 @@ describe('authorization matrix', () => {
     const audit = JSON.stringify(await deps.models.AuditEvent.find({}).lean());
     for (const { path, body } of responses) {
       for (const f of forbidden) expect(body, path).not.toContain(f);
-      if (path !== 'auth.login' && path !== 'tokens.create') for (const m of minted) expect(body, path).not.toContain(m);
+      if (path !== 'auth.login' && path !== 'tokens.create')
+        for (const m of minted) expect(body, path).not.toContain(m);
     }
     for (const text of [audit, logLines.join('')]) {
       for (const f of [...forbidden, ...minted]) expect(text).not.toContain(f);

@@ -16,7 +16,13 @@ beforeAll(async () => {
 describe('groups', () => {
   it('lets any active user create a group they then manage, and hides it from others', async () => {
     const g = await alice.client.groups.create.mutate({ name: '  Research  ', description: 'lab' });
-    expect(g).toMatchObject({ name: 'Research', ownerUuid: alice.user.uuid, canWrite: true, canManage: true, builtIn: false });
+    expect(g).toMatchObject({
+      name: 'Research',
+      ownerUuid: alice.user.uuid,
+      canWrite: true,
+      canManage: true,
+      builtIn: false,
+    });
     expect(g.uuid).toMatch(/^zzzzz-j7d0g-/);
     expect((await failure(bob.client.groups.get.query({ uuid: g.uuid }))).code).toBe('NOT_FOUND');
     expect((await bob.client.groups.list.query({})).items.map((x) => x.uuid)).not.toContain(g.uuid);
@@ -27,32 +33,59 @@ describe('groups', () => {
     const allUsers = ctx.server.deps.wellKnown.allUsersGroup;
     const seen = await bob.client.groups.get.query({ uuid: allUsers });
     expect(seen).toMatchObject({ name: 'All users', builtIn: true, canWrite: true, canManage: false });
-    expect((await failure(admin.client.groups.update.mutate({ uuid: allUsers, patch: { name: 'x' } }))).code).toBe('UNPROCESSABLE_CONTENT');
-    expect((await failure(admin.client.groups.delete.mutate({ uuid: allUsers }))).code).toBe('UNPROCESSABLE_CONTENT');
+    expect(
+      (await failure(admin.client.groups.update.mutate({ uuid: allUsers, patch: { name: 'x' } }))).code,
+    ).toBe('UNPROCESSABLE_CONTENT');
+    expect((await failure(admin.client.groups.delete.mutate({ uuid: allUsers }))).code).toBe(
+      'UNPROCESSABLE_CONTENT',
+    );
   });
 
   it('follows membership chains, narrowed to the weakest link', async () => {
     const outer = await admin.client.groups.create.mutate({ name: 'outer' });
     const inner = await admin.client.groups.create.mutate({ name: 'inner' });
     // inner's members may manage outer; bob may only read through inner.
-    await admin.client.permissions.grant.mutate({ tailUuid: inner.uuid, headUuid: outer.uuid, level: 'can_manage' });
-    await admin.client.permissions.grant.mutate({ tailUuid: bob.user.uuid, headUuid: inner.uuid, level: 'can_read' });
+    await admin.client.permissions.grant.mutate({
+      tailUuid: inner.uuid,
+      headUuid: outer.uuid,
+      level: 'can_manage',
+    });
+    await admin.client.permissions.grant.mutate({
+      tailUuid: bob.user.uuid,
+      headUuid: inner.uuid,
+      level: 'can_read',
+    });
     const viaChain = await bob.client.groups.get.query({ uuid: outer.uuid });
     expect(viaChain).toMatchObject({ canWrite: false, canManage: false });
-    expect((await failure(bob.client.groups.update.mutate({ uuid: outer.uuid, patch: { description: 'x' } }))).code).toBe('FORBIDDEN');
+    expect(
+      (await failure(bob.client.groups.update.mutate({ uuid: outer.uuid, patch: { description: 'x' } })))
+        .code,
+    ).toBe('FORBIDDEN');
 
     // Raising the weakest link raises the effective level.
-    await admin.client.permissions.grant.mutate({ tailUuid: bob.user.uuid, headUuid: inner.uuid, level: 'can_manage' });
+    await admin.client.permissions.grant.mutate({
+      tailUuid: bob.user.uuid,
+      headUuid: inner.uuid,
+      level: 'can_manage',
+    });
     expect((await bob.client.groups.get.query({ uuid: outer.uuid })).canManage).toBe(true);
 
     const effective = await admin.client.groups.members.query({ uuid: outer.uuid, mode: 'effective' });
-    expect(effective.items).toContainEqual(expect.objectContaining({ memberUuid: bob.user.uuid, level: 'can_manage', kind: 'user' }));
-    expect(effective.items).toContainEqual(expect.objectContaining({ memberUuid: inner.uuid, kind: 'group', name: 'inner' }));
+    expect(effective.items).toContainEqual(
+      expect.objectContaining({ memberUuid: bob.user.uuid, level: 'can_manage', kind: 'user' }),
+    );
+    expect(effective.items).toContainEqual(
+      expect.objectContaining({ memberUuid: inner.uuid, kind: 'group', name: 'inner' }),
+    );
     const direct = await admin.client.groups.members.query({ uuid: outer.uuid });
     expect(direct.items.map((m) => m.memberUuid)).toEqual([inner.uuid]);
 
     const computed = await admin.client.permissions.computed.query({ userUuid: bob.user.uuid });
-    expect(computed.items).toContainEqual({ userUuid: bob.user.uuid, targetUuid: outer.uuid, level: 'can_manage' });
+    expect(computed.items).toContainEqual({
+      userUuid: bob.user.uuid,
+      targetUuid: outer.uuid,
+      level: 'can_manage',
+    });
   });
 
   it('refuses a membership that would close a cycle of groups', async () => {
@@ -61,19 +94,49 @@ describe('groups', () => {
     const c = await admin.client.groups.create.mutate({ name: 'c' });
     await admin.client.permissions.grant.mutate({ tailUuid: a.uuid, headUuid: b.uuid, level: 'can_read' });
     await admin.client.permissions.grant.mutate({ tailUuid: b.uuid, headUuid: c.uuid, level: 'can_read' });
-    const cycle = await failure(admin.client.permissions.grant.mutate({ tailUuid: c.uuid, headUuid: a.uuid, level: 'can_read' }));
+    const cycle = await failure(
+      admin.client.permissions.grant.mutate({ tailUuid: c.uuid, headUuid: a.uuid, level: 'can_read' }),
+    );
     expect(cycle).toMatchObject({ code: 'UNPROCESSABLE_CONTENT', field: 'headUuid' });
     expect(cycle.message).toMatch(/cycle/);
-    expect((await failure(admin.client.permissions.grant.mutate({ tailUuid: a.uuid, headUuid: a.uuid, level: 'can_read' }))).message).toMatch(/itself/);
+    expect(
+      (
+        await failure(
+          admin.client.permissions.grant.mutate({ tailUuid: a.uuid, headUuid: a.uuid, level: 'can_read' }),
+        )
+      ).message,
+    ).toMatch(/itself/);
   });
 
   it('lets a group manager add and remove members, but not a reader; members may leave', async () => {
     const team = await alice.client.groups.create.mutate({ name: 'team' });
-    await alice.client.permissions.grant.mutate({ tailUuid: bob.user.uuid, headUuid: team.uuid, level: 'can_read' });
-    expect((await failure(bob.client.permissions.grant.mutate({ tailUuid: carol.user.uuid, headUuid: team.uuid, level: 'can_read' }))).code).toBe('FORBIDDEN');
-    const link = await alice.client.permissions.grant.mutate({ tailUuid: carol.user.uuid, headUuid: team.uuid, level: 'can_write' });
+    await alice.client.permissions.grant.mutate({
+      tailUuid: bob.user.uuid,
+      headUuid: team.uuid,
+      level: 'can_read',
+    });
+    expect(
+      (
+        await failure(
+          bob.client.permissions.grant.mutate({
+            tailUuid: carol.user.uuid,
+            headUuid: team.uuid,
+            level: 'can_read',
+          }),
+        )
+      ).code,
+    ).toBe('FORBIDDEN');
+    const link = await alice.client.permissions.grant.mutate({
+      tailUuid: carol.user.uuid,
+      headUuid: team.uuid,
+      level: 'can_write',
+    });
     // A second grant for the same pair replaces the level rather than adding a link.
-    const again = await alice.client.permissions.grant.mutate({ tailUuid: carol.user.uuid, headUuid: team.uuid, level: 'can_read' });
+    const again = await alice.client.permissions.grant.mutate({
+      tailUuid: carol.user.uuid,
+      headUuid: team.uuid,
+      level: 'can_read',
+    });
     expect(again.uuid).toBe(link.uuid);
     expect(again.name).toBe('can_read');
     await bob.client.permissions.revoke.mutate({ tailUuid: bob.user.uuid, headUuid: team.uuid });
@@ -89,7 +152,11 @@ describe('groups', () => {
     await Promise.all(
       users.flatMap((u) => [
         admin.client.permissions.grant.mutate({ tailUuid: u.user.uuid, headUuid: g.uuid, level: 'can_read' }),
-        admin.client.permissions.grant.mutate({ tailUuid: u.user.uuid, headUuid: g.uuid, level: 'can_write' }),
+        admin.client.permissions.grant.mutate({
+          tailUuid: u.user.uuid,
+          headUuid: g.uuid,
+          level: 'can_write',
+        }),
       ]),
     );
     const members = await admin.client.groups.members.query({ uuid: g.uuid, limit: 100 });
@@ -100,7 +167,11 @@ describe('groups', () => {
   it('deletes a group with its links; owners of groups cannot be deleted until they reassign them', async () => {
     const owner = await ctx.user();
     const g = await owner.client.groups.create.mutate({ name: 'temporary' });
-    await owner.client.permissions.grant.mutate({ tailUuid: bob.user.uuid, headUuid: g.uuid, level: 'can_read' });
+    await owner.client.permissions.grant.mutate({
+      tailUuid: bob.user.uuid,
+      headUuid: g.uuid,
+      level: 'can_read',
+    });
     const refused = await failure(admin.client.users.delete.mutate({ uuid: owner.user.uuid }));
     expect(refused.message).toMatch(/owns groups/);
     await owner.client.groups.delete.mutate({ uuid: g.uuid });
@@ -110,7 +181,10 @@ describe('groups', () => {
   });
 
   it('lists links the caller can see with the shared list vocabulary', async () => {
-    const mine = await bob.client.permissions.list.query({ filters: [['tailUuid', '=', bob.user.uuid]], count: true });
+    const mine = await bob.client.permissions.list.query({
+      filters: [['tailUuid', '=', bob.user.uuid]],
+      count: true,
+    });
     expect(mine.itemsAvailable).toBeGreaterThan(0);
     expect(mine.items.every((l) => l.tailUuid === bob.user.uuid)).toBe(true);
   });

@@ -12,14 +12,20 @@ async function admin() {
 describe('users.setup', () => {
   it('creates a user when given one, requires an email, and is idempotent by uuid', async () => {
     const a = await admin();
-    const created = await a.client.users.setup.mutate({ user: { email: 'newbie@example.com', password: 'long enough pw' } });
+    const created = await a.client.users.setup.mutate({
+      user: { email: 'newbie@example.com', password: 'long enough pw' },
+    });
     expect(created.user).toMatchObject({ username: 'newbie', isActive: false, isInvited: true });
-    expect(created.links.map((l) => [l.name, l.headUuid === ctx.server.deps.wellKnown.allUsersGroup])).toContainEqual(['can_write', true]);
+    expect(
+      created.links.map((l) => [l.name, l.headUuid === ctx.server.deps.wellKnown.allUsersGroup]),
+    ).toContainEqual(['can_write', true]);
     const again = await a.client.users.setup.mutate({ uuid: created.user.uuid });
     expect(again.links.map((l) => l.uuid).sort()).toEqual(created.links.map((l) => l.uuid).sort());
     const noEmail = await failure(a.client.users.setup.mutate({ user: {} as never }));
     expect(noEmail.code).toBe('BAD_REQUEST');
-    expect((await failure(a.client.users.setup.mutate({ uuid: 'zzzzz-tpzed-aaaaaaaaaaaaaaa' }))).code).toBe('NOT_FOUND');
+    expect((await failure(a.client.users.setup.mutate({ uuid: 'zzzzz-tpzed-aaaaaaaaaaaaaaa' }))).code).toBe(
+      'NOT_FOUND',
+    );
     const noArgs = await failure(a.client.users.setup.mutate({} as never));
     expect(noArgs.code).toBe('BAD_REQUEST');
   });
@@ -30,7 +36,9 @@ describe('users.activate', () => {
     const a = await admin();
     const u = await ctx.user({ active: false });
     // With auto set-up off, a new user is neither active nor invited and cannot even sign in.
-    expect((await failure(ctx.anon.auth.login.mutate({ login: u.username, password: u.password }))).appCode).toBe('INVALID_CREDENTIALS');
+    expect(
+      (await failure(ctx.anon.auth.login.mutate({ login: u.username, password: u.password }))).appCode,
+    ).toBe('INVALID_CREDENTIALS');
     const { issueToken } = await import('@roster/server/testing');
     const uninvited = ctx.client((await issueToken(ctx.server.deps, u.user.uuid, { kind: 'api' })).secret);
     const notInvited = await failure(uninvited.users.activate.mutate({}));
@@ -44,7 +52,11 @@ describe('users.activate', () => {
     // Inactive users can see themselves but not the directory.
     expect((await failure(me.users.list.query({}))).code).toBe('FORBIDDEN');
 
-    const agreement = await a.client.agreements.publish.mutate({ title: 'Terms', text: 'Be nice.', version: '1' });
+    const agreement = await a.client.agreements.publish.mutate({
+      title: 'Terms',
+      text: 'Be nice.',
+      version: '1',
+    });
     const unsigned = await failure(me.users.activate.mutate({}));
     expect(unsigned.code).toBe('FORBIDDEN');
     expect(unsigned.message).toContain(agreement.uuid);
@@ -55,7 +67,9 @@ describe('users.activate', () => {
     expect(active.isActive).toBe(true);
     // Already active: a no-op.
     expect((await me.users.activate.mutate({})).isActive).toBe(true);
-    expect((await a.client.agreements.signatures.query({ uuid: agreement.uuid })).map((s) => s.userUuid)).toContain(u.user.uuid);
+    expect(
+      (await a.client.agreements.signatures.query({ uuid: agreement.uuid })).map((s) => s.userUuid),
+    ).toContain(u.user.uuid);
     await ctx.server.deps.models.Agreement.deleteMany({});
   });
 
@@ -91,7 +105,12 @@ describe('users.unsetup', () => {
     expect(await ctx.server.deps.models.Link.countDocuments({ tailUuid: u.user.uuid })).toBe(0);
     expect(await ctx.server.deps.models.Token.countDocuments({ userUuid: u.user.uuid })).toBe(0);
     // All users' can_read on the user stays, as in Arvados.
-    expect(await ctx.server.deps.models.Link.countDocuments({ headUuid: u.user.uuid, tailUuid: ctx.server.deps.wellKnown.allUsersGroup })).toBe(1);
+    expect(
+      await ctx.server.deps.models.Link.countDocuments({
+        headUuid: u.user.uuid,
+        tailUuid: ctx.server.deps.wellKnown.allUsersGroup,
+      }),
+    ).toBe(1);
     expect((await failure(u.client.users.current.query())).code).toBe('UNAUTHORIZED');
     // Self-activation after unsetup is refused: no longer invited.
     const { issueToken } = await import('@roster/server/testing');
@@ -114,7 +133,12 @@ describe('users.merge', () => {
     await a.client.users.setup.mutate({ uuid: from.user.uuid });
     await a.client.users.setup.mutate({ uuid: into.user.uuid });
     const g = await from.client.groups.create.mutate({ name: 'owned by old' });
-    const old = await a.client.users.merge.mutate({ oldUserUuid: from.user.uuid, newUserUuid: into.user.uuid, newOwnerUuid: into.user.uuid, redirectToNewUser: true });
+    const old = await a.client.users.merge.mutate({
+      oldUserUuid: from.user.uuid,
+      newUserUuid: into.user.uuid,
+      newOwnerUuid: into.user.uuid,
+      redirectToNewUser: true,
+    });
     expect(old).toMatchObject({ uuid: from.user.uuid, username: null, redirectToUserUuid: into.user.uuid });
     expect((await failure(a.client.users.get.query({ uuid: from.user.uuid }))).code).toBe('NOT_FOUND');
     expect((await a.client.groups.get.query({ uuid: g.uuid })).ownerUuid).toBe(into.user.uuid);
@@ -123,8 +147,20 @@ describe('users.merge', () => {
     const viaOld = await ctx.anon.auth.login.mutate({ login: 'oldacct', password: from.password });
     expect(viaOld.user.uuid).toBe(into.user.uuid);
     // Merged users keep their username taken.
-    expect((await failure(a.client.users.create.mutate({ username: 'OLDACCT', email: 'x@merge.example' }))).field).toBe('username');
-    expect((await failure(a.client.users.merge.mutate({ oldUserUuid: from.user.uuid, newUserUuid: into.user.uuid, newOwnerUuid: into.user.uuid }))).code).toBe('UNPROCESSABLE_CONTENT');
+    expect(
+      (await failure(a.client.users.create.mutate({ username: 'OLDACCT', email: 'x@merge.example' }))).field,
+    ).toBe('username');
+    expect(
+      (
+        await failure(
+          a.client.users.merge.mutate({
+            oldUserUuid: from.user.uuid,
+            newUserUuid: into.user.uuid,
+            newOwnerUuid: into.user.uuid,
+          }),
+        )
+      ).code,
+    ).toBe('UNPROCESSABLE_CONTENT');
   });
 
   it('by the old user with the new user’s token, without redirect: the old tokens are destroyed', async () => {
@@ -133,7 +169,10 @@ describe('users.merge', () => {
     const a = await admin();
     await a.client.users.setup.mutate({ uuid: from.user.uuid });
     await a.client.users.setup.mutate({ uuid: into.user.uuid });
-    const old = await from.client.users.merge.mutate({ newUserToken: into.token, newOwnerUuid: into.user.uuid });
+    const old = await from.client.users.merge.mutate({
+      newUserToken: into.token,
+      newOwnerUuid: into.user.uuid,
+    });
     expect(old.uuid).toBe(from.user.uuid);
     expect((await failure(from.client.users.current.query())).code).toBe('UNAUTHORIZED');
   });
@@ -143,15 +182,51 @@ describe('users.merge', () => {
     const u = await ctx.user();
     const v = await ctx.user();
     await a.client.users.setup.mutate({ uuid: u.user.uuid });
-    const self = await failure(a.client.users.merge.mutate({ oldUserUuid: u.user.uuid, newUserUuid: u.user.uuid, newOwnerUuid: u.user.uuid }));
+    const self = await failure(
+      a.client.users.merge.mutate({
+        oldUserUuid: u.user.uuid,
+        newUserUuid: u.user.uuid,
+        newOwnerUuid: u.user.uuid,
+      }),
+    );
     expect(self.code).toBe('UNPROCESSABLE_CONTENT');
-    const unknown = await failure(a.client.users.merge.mutate({ oldUserUuid: u.user.uuid, newUserUuid: 'zzzzz-tpzed-aaaaaaaaaaaaaaa', newOwnerUuid: u.user.uuid }));
+    const unknown = await failure(
+      a.client.users.merge.mutate({
+        oldUserUuid: u.user.uuid,
+        newUserUuid: 'zzzzz-tpzed-aaaaaaaaaaaaaaa',
+        newOwnerUuid: u.user.uuid,
+      }),
+    );
     expect(unknown.code).toBe('UNPROCESSABLE_CONTENT');
-    expect((await failure(u.client.users.merge.mutate({ oldUserUuid: u.user.uuid, newUserUuid: v.user.uuid, newOwnerUuid: v.user.uuid }))).code).toBe('FORBIDDEN');
-    expect((await failure(u.client.users.merge.mutate({ newUserToken: 'v2/zzzzz-gj3su-aaaaaaaaaaaaaaa/bad', newOwnerUuid: v.user.uuid }))).code).toBe('UNAUTHORIZED');
+    expect(
+      (
+        await failure(
+          u.client.users.merge.mutate({
+            oldUserUuid: u.user.uuid,
+            newUserUuid: v.user.uuid,
+            newOwnerUuid: v.user.uuid,
+          }),
+        )
+      ).code,
+    ).toBe('FORBIDDEN');
+    expect(
+      (
+        await failure(
+          u.client.users.merge.mutate({
+            newUserToken: 'v2/zzzzz-gj3su-aaaaaaaaaaaaaaa/bad',
+            newOwnerUuid: v.user.uuid,
+          }),
+        )
+      ).code,
+    ).toBe('UNAUTHORIZED');
     const narrow = await v.client.tokens.create.mutate({ scopes: ['trpc:users.current'] });
-    expect((await failure(u.client.users.merge.mutate({ newUserToken: narrow.secret, newOwnerUuid: v.user.uuid }))).code).toBe('FORBIDDEN');
-    const owner = await failure(u.client.users.merge.mutate({ newUserToken: v.token, newOwnerUuid: SYSTEM_USER }));
+    expect(
+      (await failure(u.client.users.merge.mutate({ newUserToken: narrow.secret, newOwnerUuid: v.user.uuid })))
+        .code,
+    ).toBe('FORBIDDEN');
+    const owner = await failure(
+      u.client.users.merge.mutate({ newUserToken: v.token, newOwnerUuid: SYSTEM_USER }),
+    );
     expect(owner).toMatchObject({ code: 'FORBIDDEN', field: 'newOwnerUuid' });
   });
 });
@@ -159,11 +234,20 @@ describe('users.merge', () => {
 describe('account invariants', () => {
   it('keeps admins active, and refuses to demote, deactivate or delete the last active admin', async () => {
     const lone = await ctx.user({ admin: true });
-    await ctx.server.deps.models.User.updateMany({ isAdmin: true, uuid: { $nin: [lone.user.uuid, SYSTEM_USER] } }, { $set: { isAdmin: false } });
-    const demote = await failure(lone.client.users.update.mutate({ uuid: lone.user.uuid, patch: { isAdmin: false } }));
+    await ctx.server.deps.models.User.updateMany(
+      { isAdmin: true, uuid: { $nin: [lone.user.uuid, SYSTEM_USER] } },
+      { $set: { isAdmin: false } },
+    );
+    const demote = await failure(
+      lone.client.users.update.mutate({ uuid: lone.user.uuid, patch: { isAdmin: false } }),
+    );
     expect(demote.message).toMatch(/last active admin/);
-    const inactiveAdmin = await failure(lone.client.users.update.mutate({ uuid: lone.user.uuid, patch: { isActive: false } }));
+    const inactiveAdmin = await failure(
+      lone.client.users.update.mutate({ uuid: lone.user.uuid, patch: { isActive: false } }),
+    );
     expect(inactiveAdmin.code).toBe('UNPROCESSABLE_CONTENT');
-    expect((await failure(lone.client.users.unsetup.mutate({ uuid: lone.user.uuid }))).message).toMatch(/last active admin/);
+    expect((await failure(lone.client.users.unsetup.mutate({ uuid: lone.user.uuid }))).message).toMatch(
+      /last active admin/,
+    );
   });
 });

@@ -9,11 +9,16 @@ describe('per-account lockout', () => {
   it('locks after the threshold with the same generic answer, escalates, and lets an admin see and clear it', async () => {
     const u = await ctx.user();
     const admin = await ctx.user({ admin: true });
-    const wrong = () => failure(ctx.anon.auth.login.mutate({ login: u.username, password: 'not the password' }));
+    const wrong = () =>
+      failure(ctx.anon.auth.login.mutate({ login: u.username, password: 'not the password' }));
     for (let i = 0; i < 3; i++) expect((await wrong()).appCode).toBe('INVALID_CREDENTIALS');
     // Locked: the right password gets the very same answer.
     const locked = await failure(ctx.anon.auth.login.mutate({ login: u.username, password: u.password }));
-    expect(locked).toMatchObject({ code: 'UNAUTHORIZED', appCode: 'INVALID_CREDENTIALS', message: 'Invalid username or password' });
+    expect(locked).toMatchObject({
+      code: 'UNAUTHORIZED',
+      appCode: 'INVALID_CREDENTIALS',
+      message: 'Invalid username or password',
+    });
     const status = await admin.client.users.lockout.query({ uuid: u.user.uuid });
     expect(status.locked).toBe(true);
     const firstWait = Date.parse(status.lockedUntil!) - Date.now();
@@ -28,7 +33,9 @@ describe('per-account lockout', () => {
     expect(Date.parse(second.lockedUntil!) - Date.now()).toBeGreaterThan(1_000);
 
     expect((await admin.client.users.unlock.mutate({ uuid: u.user.uuid })).cleared).toBe(true);
-    expect((await ctx.anon.auth.login.mutate({ login: u.username, password: u.password })).user.uuid).toBe(u.user.uuid);
+    expect((await ctx.anon.auth.login.mutate({ login: u.username, password: u.password })).user.uuid).toBe(
+      u.user.uuid,
+    );
   });
 
   it('counts unknown logins too, so a lockout reveals nothing about existence', async () => {
@@ -36,7 +43,12 @@ describe('per-account lockout', () => {
       const e = await failure(ctx.anon.auth.login.mutate({ login: 'ghost-user', password: 'whatever pw' }));
       expect(e.message).toBe('Invalid username or password');
     }
-    expect(await ctx.server.deps.models.Lockout.countDocuments({ _id: 'l:ghost-user', lockedUntil: { $ne: null } })).toBe(1);
+    expect(
+      await ctx.server.deps.models.Lockout.countDocuments({
+        _id: 'l:ghost-user',
+        lockedUntil: { $ne: null },
+      }),
+    ).toBe(1);
   });
 });
 
@@ -56,7 +68,9 @@ describe('lockout under parallel attempts', () => {
       return verify(hash, password);
     };
     try {
-      const attempts = Array.from({ length: 30 }, () => failure(ctx.anon.auth.login.mutate({ login: u.username, password: 'guess guess' })));
+      const attempts = Array.from({ length: 30 }, () =>
+        failure(ctx.anon.auth.login.mutate({ login: u.username, password: 'guess guess' })),
+      );
       const results = await Promise.all(attempts);
       expect(new Set(results.map((r) => r.message))).toEqual(new Set(['Invalid username or password']));
       expect(realChecks).toBeLessThanOrEqual(3);
@@ -74,7 +88,11 @@ describe('per-address rate limits', () => {
     for (let i = 0; i < 6; i++) {
       const r = await ctx.anon.auth.signup
         .mutate({ username: `limited${i}`, email: `limited${i}@example.com`, password: 'long enough pw' })
-        .then(() => 'ok', (e: { data?: { appCode?: string; httpStatus?: number } }) => `${e.data?.httpStatus} ${e.data?.appCode}`);
+        .then(
+          () => 'ok',
+          (e: { data?: { appCode?: string; httpStatus?: number } }) =>
+            `${e.data?.httpStatus} ${e.data?.appCode}`,
+        );
       outcomes.push(r);
     }
     expect(outcomes.slice(0, 4)).toEqual(['ok', 'ok', 'ok', 'ok']);
@@ -88,7 +106,11 @@ describe('two server processes on one database', () => {
   const uri = () => inject('mongoUri');
   let a: Awaited<ReturnType<typeof startTestServer>>;
   let b: Awaited<ReturnType<typeof startTestServer>>;
-  const config = { authCacheMs: 500, lockout: { threshold: 4, baseMs: 60_000, maxMs: 60_000 }, rateLimitPerMinute: 6 };
+  const config = {
+    authCacheMs: 500,
+    lockout: { threshold: 4, baseMs: 60_000, maxMs: 60_000 },
+    rateLimitPerMinute: 6,
+  };
   beforeAll(async () => {
     a = await startTestServer({ uri: uri(), config });
     // Same database, separate process state (its own caches and models).
@@ -109,7 +131,10 @@ describe('two server processes on one database', () => {
     await onA.auth.logout.mutate({});
     let stillWorking = true;
     while (stillWorking && Date.now() - revokedAt < 5_000) {
-      stillWorking = await onB.users.current.query().then(() => true, () => false);
+      stillWorking = await onB.users.current.query().then(
+        () => true,
+        () => false,
+      );
       if (stillWorking) await new Promise((r) => setTimeout(r, 50));
     }
     expect(stillWorking).toBe(false);
@@ -120,9 +145,12 @@ describe('two server processes on one database', () => {
     const { makeUser } = await import('@roster/server/testing');
     const u = await makeUser(a.deps);
     const servers = [a, b].map((s) => createRosterClient({ url: s.url, batch: false }));
-    for (let i = 0; i < 4; i++) await failure(servers[i % 2]!.auth.login.mutate({ login: u.username, password: 'wrong wrong' }));
+    for (let i = 0; i < 4; i++)
+      await failure(servers[i % 2]!.auth.login.mutate({ login: u.username, password: 'wrong wrong' }));
     for (const s of servers) {
-      expect((await failure(s.auth.login.mutate({ login: u.username, password: u.password }))).appCode).toBe('INVALID_CREDENTIALS');
+      expect((await failure(s.auth.login.mutate({ login: u.username, password: u.password }))).appCode).toBe(
+        'INVALID_CREDENTIALS',
+      );
     }
     // 4 + 2 logins so far from this address: the seventh on either server is over the limit of 6.
     const over = await failure(servers[1]!.auth.login.mutate({ login: u.username, password: u.password }));
@@ -149,7 +177,10 @@ describe('login timing', () => {
     }
     const median = (xs: number[]) => [...xs].sort((x, y) => x - y)[Math.floor(xs.length / 2)]!;
     const [mu, mw] = [median(unknown), median(wrong)];
-    expect(Math.abs(mu - mw) / Math.max(mu, mw), `unknown ${mu.toFixed(1)} ms vs wrong password ${mw.toFixed(1)} ms`).toBeLessThan(0.15);
+    expect(
+      Math.abs(mu - mw) / Math.max(mu, mw),
+      `unknown ${mu.toFixed(1)} ms vs wrong password ${mw.toFixed(1)} ms`,
+    ).toBeLessThan(0.15);
   });
 });
 
@@ -158,8 +189,13 @@ describe('HTTP hardening', () => {
 
   it('answers CORS only for allowlisted origins', async () => {
     const preflight = (origin: string) =>
-      fetch(`${ctx.url}/trpc/users.current`, { method: 'OPTIONS', headers: { origin, 'access-control-request-method': 'GET' } });
-    expect((await preflight('https://console.example')).headers.get('access-control-allow-origin')).toBe('https://console.example');
+      fetch(`${ctx.url}/trpc/users.current`, {
+        method: 'OPTIONS',
+        headers: { origin, 'access-control-request-method': 'GET' },
+      });
+    expect((await preflight('https://console.example')).headers.get('access-control-allow-origin')).toBe(
+      'https://console.example',
+    );
     expect((await preflight('https://evil.example')).headers.get('access-control-allow-origin')).toBeNull();
   });
 

@@ -20,26 +20,38 @@ describe('tokens', () => {
   it('accepts both Bearer and OAuth2 authorization headers', async () => {
     const u = await ctx.user();
     for (const scheme of ['Bearer', 'OAuth2']) {
-      const res = await fetch(`${ctx.url}/trpc/users.current`, { headers: { authorization: `${scheme} ${u.token}` } });
+      const res = await fetch(`${ctx.url}/trpc/users.current`, {
+        headers: { authorization: `${scheme} ${u.token}` },
+      });
       expect(res.status).toBe(200);
     }
   });
 
   it('refuses revoked, expired, malformed and mismatched tokens with UNAUTHORIZED', async () => {
     const u = await ctx.user();
-    const t = await u.client.tokens.create.mutate({ label: 'short', expiresAt: new Date(Date.now() + 1500).toISOString() });
+    const t = await u.client.tokens.create.mutate({
+      label: 'short',
+      expiresAt: new Date(Date.now() + 1500).toISOString(),
+    });
     expect((await ctx.client(t.secret).users.current.query()).uuid).toBe(u.user.uuid);
     await new Promise((r) => setTimeout(r, 1600));
     expect((await failure(ctx.client(t.secret).users.current.query())).code).toBe('UNAUTHORIZED');
 
     const r = await u.client.tokens.create.mutate({ label: 'to revoke' });
     await u.client.tokens.revoke.mutate({ uuid: r.token.uuid });
-    expect((await failure(ctx.client(r.secret).users.current.query())).message).toMatch(/unknown, expired or revoked/);
+    expect((await failure(ctx.client(r.secret).users.current.query())).message).toMatch(
+      /unknown, expired or revoked/,
+    );
 
     const [, , secret] = u.token.split('/');
-    expect((await failure(ctx.client(`v2/zzzzz-gj3su-aaaaaaaaaaaaaaa/${secret}`).users.current.query())).code).toBe('UNAUTHORIZED');
+    expect(
+      (await failure(ctx.client(`v2/zzzzz-gj3su-aaaaaaaaaaaaaaa/${secret}`).users.current.query())).code,
+    ).toBe('UNAUTHORIZED');
     expect((await failure(ctx.client('garbage').users.current.query())).code).toBe('UNAUTHORIZED');
-    expect((await failure(u.client.tokens.create.mutate({ expiresAt: new Date(Date.now() - 1000).toISOString() }))).field).toBe('expiresAt');
+    expect(
+      (await failure(u.client.tokens.create.mutate({ expiresAt: new Date(Date.now() - 1000).toISOString() })))
+        .field,
+    ).toBe('expiresAt');
   });
 
   it('limits a token to its scopes and never lets it mint a wider one', async () => {
@@ -80,8 +92,14 @@ describe('tokens', () => {
   it('ends parallel revocations consistently: each token revoked once, none left working', async () => {
     const u = await ctx.user();
     const made = await Promise.all(Array.from({ length: 10 }, () => u.client.tokens.create.mutate({})));
-    const results = await Promise.allSettled(made.flatMap((t) => [u.client.tokens.revoke.mutate({ uuid: t.token.uuid }), u.client.tokens.revoke.mutate({ uuid: t.token.uuid })]));
+    const results = await Promise.allSettled(
+      made.flatMap((t) => [
+        u.client.tokens.revoke.mutate({ uuid: t.token.uuid }),
+        u.client.tokens.revoke.mutate({ uuid: t.token.uuid }),
+      ]),
+    );
     expect(results.filter((r) => r.status === 'fulfilled').length).toBeGreaterThanOrEqual(10);
-    for (const t of made) expect((await failure(ctx.client(t.secret).users.current.query())).code).toBe('UNAUTHORIZED');
+    for (const t of made)
+      expect((await failure(ctx.client(t.secret).users.current.query())).code).toBe('UNAUTHORIZED');
   });
 });

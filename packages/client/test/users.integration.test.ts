@@ -14,8 +14,18 @@ beforeAll(async () => {
 
 describe('users.create (admin)', () => {
   it('creates a user, derives a username from the email as Arvados does, and sets system fields', async () => {
-    const u = await admin.client.users.create.mutate({ email: '1dakota.z+tag@example.com', password: 'long enough pw', firstName: 'Da', lastName: 'Kota' });
-    expect(u).toMatchObject({ username: 'dakotaz', fullName: 'Da Kota', isActive: true, modifiedByUserUuid: admin.user.uuid });
+    const u = await admin.client.users.create.mutate({
+      email: '1dakota.z+tag@example.com',
+      password: 'long enough pw',
+      firstName: 'Da',
+      lastName: 'Kota',
+    });
+    expect(u).toMatchObject({
+      username: 'dakotaz',
+      fullName: 'Da Kota',
+      isActive: true,
+      modifiedByUserUuid: admin.user.uuid,
+    });
     expect(u.createdAt).toBe(u.modifiedAt);
     expect(u.passwordChangedAt).not.toBeNull();
     expect(u.etag).toMatch(/^[a-z0-9]{20}$/);
@@ -26,11 +36,15 @@ describe('users.create (admin)', () => {
   });
 
   it('refuses non-admins', async () => {
-    expect((await failure(alice.client.users.create.mutate({ email: 'x@example.com' }))).code).toBe('FORBIDDEN');
+    expect((await failure(alice.client.users.create.mutate({ email: 'x@example.com' }))).code).toBe(
+      'FORBIDDEN',
+    );
   });
 
   it('refuses prefs keys that cannot be stored, naming the problem', async () => {
-    const err = await failure(admin.client.users.create.mutate({ email: 'p@example.com', prefs: { 'a.b': 1, $where: 'x' } }));
+    const err = await failure(
+      admin.client.users.create.mutate({ email: 'p@example.com', prefs: { 'a.b': 1, $where: 'x' } }),
+    );
     expect(err.code).toBe('BAD_REQUEST');
     expect(err.fieldErrors?.prefs?.join(' ')).toMatch(/"a\.b".*"\$where"|may not be empty, contain/);
   });
@@ -43,7 +57,20 @@ describe('users.get and users.current', () => {
     expect(self.createdAt).toBeDefined();
     const other = await alice.client.users.get.query({ uuid: bob.user.uuid });
     expect(Object.keys(other).sort()).toEqual(
-      ['uuid', 'id', 'username', 'email', 'firstName', 'lastName', 'fullName', 'isAdmin', 'isActive', 'isInvited', 'canWrite', 'canManage'].sort(),
+      [
+        'uuid',
+        'id',
+        'username',
+        'email',
+        'firstName',
+        'lastName',
+        'fullName',
+        'isAdmin',
+        'isActive',
+        'isInvited',
+        'canWrite',
+        'canManage',
+      ].sort(),
     );
     expect(other.canWrite).toBe(false);
     const byAdmin = await admin.client.users.get.query({ uuid: bob.user.uuid });
@@ -52,8 +79,12 @@ describe('users.get and users.current', () => {
 
   it('answers NOT_FOUND for an unknown uuid and for an inactive user seen by a non-admin', async () => {
     const inactive = await ctx.user({ active: false });
-    expect((await failure(alice.client.users.get.query({ uuid: 'zzzzz-tpzed-aaaaaaaaaaaaaaa' }))).code).toBe('NOT_FOUND');
-    expect((await failure(alice.client.users.get.query({ uuid: inactive.user.uuid }))).code).toBe('NOT_FOUND');
+    expect((await failure(alice.client.users.get.query({ uuid: 'zzzzz-tpzed-aaaaaaaaaaaaaaa' }))).code).toBe(
+      'NOT_FOUND',
+    );
+    expect((await failure(alice.client.users.get.query({ uuid: inactive.user.uuid }))).code).toBe(
+      'NOT_FOUND',
+    );
     expect((await admin.client.users.get.query({ uuid: inactive.user.uuid })).isActive).toBe(false);
   });
 
@@ -66,24 +97,41 @@ describe('users.get and users.current', () => {
 describe('users.update', () => {
   it('lets users change their names, email and prefs, and bumps modifiedAt and etag', async () => {
     const before = await alice.client.users.current.query();
-    const after = await alice.client.users.update.mutate({ uuid: alice.user.uuid, patch: { firstName: 'Alice', prefs: { theme: 'dark' } } });
-    expect(after).toMatchObject({ firstName: 'Alice', fullName: 'Alice', prefs: { theme: 'dark' }, modifiedByUserUuid: alice.user.uuid });
+    const after = await alice.client.users.update.mutate({
+      uuid: alice.user.uuid,
+      patch: { firstName: 'Alice', prefs: { theme: 'dark' } },
+    });
+    expect(after).toMatchObject({
+      firstName: 'Alice',
+      fullName: 'Alice',
+      prefs: { theme: 'dark' },
+      modifiedByUserUuid: alice.user.uuid,
+    });
     expect(after.etag).not.toBe(before.etag);
     expect(Date.parse(after.modifiedAt!)).toBeGreaterThanOrEqual(Date.parse(before.modifiedAt!));
   });
 
   it('refuses admin-only fields from non-admins and other users altogether', async () => {
-    const own = await failure(alice.client.users.update.mutate({ uuid: alice.user.uuid, patch: { isAdmin: true } }));
+    const own = await failure(
+      alice.client.users.update.mutate({ uuid: alice.user.uuid, patch: { isAdmin: true } }),
+    );
     expect(own).toMatchObject({ code: 'FORBIDDEN', field: 'isAdmin' });
-    const other = await failure(alice.client.users.update.mutate({ uuid: bob.user.uuid, patch: { firstName: 'x' } }));
+    const other = await failure(
+      alice.client.users.update.mutate({ uuid: bob.user.uuid, patch: { firstName: 'x' } }),
+    );
     expect(other.code).toBe('FORBIDDEN');
   });
 
   it('lets admins rename, promote and deactivate; deactivation ends the user’s tokens', async () => {
     const carol = await ctx.user({ username: 'carol' });
-    const renamed = await admin.client.users.update.mutate({ uuid: carol.user.uuid, patch: { username: 'caroline' } });
+    const renamed = await admin.client.users.update.mutate({
+      uuid: carol.user.uuid,
+      patch: { username: 'caroline' },
+    });
     expect(renamed.username).toBe('caroline');
-    const clash = await failure(admin.client.users.update.mutate({ uuid: carol.user.uuid, patch: { username: 'ALICE' } }));
+    const clash = await failure(
+      admin.client.users.update.mutate({ uuid: carol.user.uuid, patch: { username: 'ALICE' } }),
+    );
     expect(clash).toMatchObject({ code: 'CONFLICT', field: 'username' });
     await admin.client.users.update.mutate({ uuid: carol.user.uuid, patch: { isActive: false } });
     expect((await failure(carol.client.users.current.query())).code).toBe('UNAUTHORIZED');
@@ -91,15 +139,25 @@ describe('users.update', () => {
 
   it('refuses a stale etag with CONFLICT', async () => {
     const cur = await bob.client.users.current.query();
-    await bob.client.users.update.mutate({ uuid: bob.user.uuid, patch: { lastName: 'One' }, ifMatch: cur.etag });
-    const stale = await failure(bob.client.users.update.mutate({ uuid: bob.user.uuid, patch: { lastName: 'Two' }, ifMatch: cur.etag }));
+    await bob.client.users.update.mutate({
+      uuid: bob.user.uuid,
+      patch: { lastName: 'One' },
+      ifMatch: cur.etag,
+    });
+    const stale = await failure(
+      bob.client.users.update.mutate({ uuid: bob.user.uuid, patch: { lastName: 'Two' }, ifMatch: cur.etag }),
+    );
     expect(stale).toMatchObject({ code: 'CONFLICT', field: 'ifMatch' });
   });
 
   it('keeps the system user an admin and the last admin in place', async () => {
-    const sys = await failure(admin.client.users.update.mutate({ uuid: 'zzzzz-tpzed-000000000000000', patch: { isAdmin: false } }));
+    const sys = await failure(
+      admin.client.users.update.mutate({ uuid: 'zzzzz-tpzed-000000000000000', patch: { isAdmin: false } }),
+    );
     expect(sys.code).toBe('UNPROCESSABLE_CONTENT');
-    const last = await failure(admin.client.users.update.mutate({ uuid: admin.user.uuid, patch: { isAdmin: false } }));
+    const last = await failure(
+      admin.client.users.update.mutate({ uuid: admin.user.uuid, patch: { isAdmin: false } }),
+    );
     expect(last.message).toMatch(/last active admin/);
   });
 });
@@ -108,11 +166,21 @@ describe('users.changePassword', () => {
   it('needs the old password, ends other sessions and keeps this one', async () => {
     const dave = await ctx.user({ username: 'dave' });
     const other = await ctx.anon.auth.login.mutate({ login: 'dave', password: dave.password });
-    const wrong = await failure(dave.client.users.changePassword.mutate({ oldPassword: 'not it at all', newPassword: 'new password 1' }));
+    const wrong = await failure(
+      dave.client.users.changePassword.mutate({
+        oldPassword: 'not it at all',
+        newPassword: 'new password 1',
+      }),
+    );
     expect(wrong).toMatchObject({ code: 'UNAUTHORIZED', field: 'oldPassword' });
-    const short = await failure(dave.client.users.changePassword.mutate({ oldPassword: dave.password, newPassword: 'short' }));
+    const short = await failure(
+      dave.client.users.changePassword.mutate({ oldPassword: dave.password, newPassword: 'short' }),
+    );
     expect(short).toMatchObject({ code: 'BAD_REQUEST', field: 'newPassword' });
-    await dave.client.users.changePassword.mutate({ oldPassword: dave.password, newPassword: 'new password 1' });
+    await dave.client.users.changePassword.mutate({
+      oldPassword: dave.password,
+      newPassword: 'new password 1',
+    });
     expect((await dave.client.users.current.query()).username).toBe('dave');
     expect((await failure(ctx.client(other.token).users.current.query())).code).toBe('UNAUTHORIZED');
     await ctx.anon.auth.login.mutate({ login: 'dave', password: 'new password 1' });
@@ -126,8 +194,12 @@ describe('users.delete', () => {
     expect(deleted.uuid).toBe(erin.user.uuid);
     expect((await failure(admin.client.users.get.query({ uuid: erin.user.uuid }))).code).toBe('NOT_FOUND');
     expect((await failure(erin.client.users.current.query())).code).toBe('UNAUTHORIZED');
-    expect((await failure(admin.client.users.delete.mutate({ uuid: 'zzzzz-tpzed-000000000000000' }))).code).toBe('UNPROCESSABLE_CONTENT');
-    expect((await failure(admin.client.users.delete.mutate({ uuid: admin.user.uuid }))).message).toMatch(/last active admin/);
+    expect(
+      (await failure(admin.client.users.delete.mutate({ uuid: 'zzzzz-tpzed-000000000000000' }))).code,
+    ).toBe('UNPROCESSABLE_CONTENT');
+    expect((await failure(admin.client.users.delete.mutate({ uuid: admin.user.uuid }))).message).toMatch(
+      /last active admin/,
+    );
     expect((await failure(alice.client.users.delete.mutate({ uuid: bob.user.uuid }))).code).toBe('FORBIDDEN');
   });
 });
@@ -155,17 +227,52 @@ describe('users.list', () => {
     });
     expect(itemsAvailable).toBe(15);
     expect(items.map((u) => u.username)).toEqual([...items.map((u) => u.username!)].sort().reverse());
-    const ilike = await admin.client.users.list.query({ filters: [['email', 'ilike', '%@LIST.EXAMPLE']], count: true, limit: 0 });
+    const ilike = await admin.client.users.list.query({
+      filters: [['email', 'ilike', '%@LIST.EXAMPLE']],
+      count: true,
+      limit: 0,
+    });
     expect(ilike.itemsAvailable).toBe(30);
-    const inList = await admin.client.users.list.query({ filters: [['username', 'in', ['lister01', 'lister02', 'nobody']]] });
+    const inList = await admin.client.users.list.query({
+      filters: [['username', 'in', ['lister01', 'lister02', 'nobody']]],
+    });
     expect(inList.items.map((u) => u.username).sort()).toEqual(['lister01', 'lister02']);
-    const notIn = await admin.client.users.list.query({ filters: [['username', 'like', 'lister%'], ['username', 'not in', ['lister01']]], count: true, limit: 1 });
+    const notIn = await admin.client.users.list.query({
+      filters: [
+        ['username', 'like', 'lister%'],
+        ['username', 'not in', ['lister01']],
+      ],
+      count: true,
+      limit: 1,
+    });
     expect(notIn.itemsAvailable).toBe(29);
-    const ids = await admin.client.users.list.query({ filters: [['username', 'like', 'lister%'], ['id', '>=', 0], ['createdAt', '<', new Date(Date.now() + 60_000).toISOString()]], count: true, limit: 1 });
+    const ids = await admin.client.users.list.query({
+      filters: [
+        ['username', 'like', 'lister%'],
+        ['id', '>=', 0],
+        ['createdAt', '<', new Date(Date.now() + 60_000).toISOString()],
+      ],
+      count: true,
+      limit: 1,
+    });
     expect(ids.itemsAvailable).toBe(30);
-    const exists = await admin.client.users.list.query({ filters: [['username', 'like', 'lister%'], ['lastLoginAt', 'exists', false]], count: true, limit: 1 });
+    const exists = await admin.client.users.list.query({
+      filters: [
+        ['username', 'like', 'lister%'],
+        ['lastLoginAt', 'exists', false],
+      ],
+      count: true,
+      limit: 1,
+    });
     expect(exists.itemsAvailable).toBe(30);
-    const inactive = await admin.client.users.list.query({ filters: [['username', 'like', 'lister%'], ['isActive', '!=', true]], count: true, limit: 1 });
+    const inactive = await admin.client.users.list.query({
+      filters: [
+        ['username', 'like', 'lister%'],
+        ['isActive', '!=', true],
+      ],
+      count: true,
+      limit: 1,
+    });
     expect(inactive.itemsAvailable).toBe(10);
   });
 
@@ -174,18 +281,31 @@ describe('users.list', () => {
     const seen: string[] = [];
     let cursor: string | undefined;
     do {
-      const page = await admin.client.users.list.query({ filters: filters as never, order: [{ field: 'lastName', dir: 'asc' }], limit: 7, ...(cursor ? { cursor } : {}) });
+      const page = await admin.client.users.list.query({
+        filters: filters as never,
+        order: [{ field: 'lastName', dir: 'asc' }],
+        limit: 7,
+        ...(cursor ? { cursor } : {}),
+      });
       seen.push(...page.items.map((u) => u.username!));
       cursor = page.nextCursor ?? undefined;
     } while (cursor);
     expect(seen).toHaveLength(30);
     expect(new Set(seen).size).toBe(30);
-    const byOffset = await admin.client.users.list.query({ filters: filters as never, order: [{ field: 'lastName', dir: 'asc' }], limit: 7, offset: 7 });
+    const byOffset = await admin.client.users.list.query({
+      filters: filters as never,
+      order: [{ field: 'lastName', dir: 'asc' }],
+      limit: 7,
+      offset: 7,
+    });
     expect(byOffset.items.map((u) => u.username)).toEqual(seen.slice(7, 14));
   });
 
   it('shows non-admins only active users and their public fields, and refuses private filters', async () => {
-    const { items } = await alice.client.users.list.query({ filters: [['username', 'like', 'lister%']], limit: 1000 });
+    const { items } = await alice.client.users.list.query({
+      filters: [['username', 'like', 'lister%']],
+      limit: 1000,
+    });
     expect(items).toHaveLength(20);
     expect(items.every((u) => u.isActive && u.prefs === undefined && u.createdAt === undefined)).toBe(true);
     const err = await failure(alice.client.users.list.query({ filters: [['lastLoginAt', 'exists', true]] }));
@@ -199,7 +319,9 @@ describe('users.list', () => {
     const bad = await failure(admin.client.users.list.query({ filters: [['isAdmin', '>', 'yes' as never]] }));
     expect(bad.code).toBe('BAD_REQUEST');
     expect(bad.message).toMatch(/filters/);
-    const unknown = await failure(admin.client.users.list.query({ filters: [['passwordHash' as never, '=', 'x']] }));
+    const unknown = await failure(
+      admin.client.users.list.query({ filters: [['passwordHash' as never, '=', 'x']] }),
+    );
     expect(unknown.code).toBe('BAD_REQUEST');
     const cursor = await failure(admin.client.users.list.query({ cursor: 'garbage' }));
     expect(cursor).toMatchObject({ code: 'BAD_REQUEST', field: 'cursor' });

@@ -29,7 +29,9 @@ export const LoginResult = z.object({
   csrfToken: z.string(),
 });
 
-export const LogoutInput = z.object({ everywhere: z.boolean().default(false) }).default({ everywhere: false });
+export const LogoutInput = z
+  .object({ everywhere: z.boolean().default(false) })
+  .default({ everywhere: false });
 export const LogoutResult = z.object({ revoked: z.number().int() });
 
 export const ChangeExpiredPasswordInput = z.object({

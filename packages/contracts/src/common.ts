@@ -64,13 +64,15 @@ function prefsProblems(value: unknown, path: string, depth: number, inArray: boo
   if (Array.isArray(value)) {
     // MongoDB (and the portable subset in DESIGN.md) has no nested arrays.
     if (inArray) out.push(`${path} is an array inside an array, which cannot be stored`);
-    value.forEach((v, i) => prefsProblems(v, `${path}[${i}]`, depth + 1, true, out));
+    for (const [i, v] of value.entries()) prefsProblems(v, `${path}[${i}]`, depth + 1, true, out);
     return;
   }
   if (value !== null && typeof value === 'object') {
     for (const [key, v] of Object.entries(value)) {
       if (key === '' || key.includes('.') || key.startsWith('$') || key.includes('\u0000')) {
-        out.push(`key ${JSON.stringify(key)} in ${path || 'prefs'} may not be empty, contain "." or NUL, or start with "$"`);
+        out.push(
+          `key ${JSON.stringify(key)} in ${path || 'prefs'} may not be empty, contain "." or NUL, or start with "$"`,
+        );
       }
       prefsProblems(v, path ? `${path}.${key}` : key, depth + 1, false, out);
     }

@@ -3,7 +3,8 @@ import { ListUsersInput, Prefs, TokenCreateInput, Username, UserUuid } from './i
 
 describe('Username', () => {
   it('accepts what Arvados accepts and refuses the rest', () => {
-    for (const ok of ['a', 'aa', 'a0', 'aA', 'Aa', 'AA', 'A0']) expect(Username.safeParse(ok).success, ok).toBe(true);
+    for (const ok of ['a', 'aa', 'a0', 'aA', 'Aa', 'AA', 'A0'])
+      expect(Username.safeParse(ok).success, ok).toBe(true);
     for (const bad of ['0a', '', 'a.b', 'a-b', 'a_b', 'a/b', 'a!', 'a@', 'a#', 'a b', 'x'.repeat(65)]) {
       expect(Username.safeParse(bad).success, bad).toBe(false);
     }
@@ -67,7 +68,9 @@ describe('identifiers and scopes', () => {
 
   it('accepts Arvados and tRPC scopes and defaults to all', () => {
     expect(TokenCreateInput.parse({}).scopes).toEqual(['all']);
-    expect(TokenCreateInput.safeParse({ scopes: ['GET /arvados/v1/users/', 'trpc:users.'] }).success).toBe(true);
+    expect(TokenCreateInput.safeParse({ scopes: ['GET /arvados/v1/users/', 'trpc:users.'] }).success).toBe(
+      true,
+    );
     expect(TokenCreateInput.safeParse({ scopes: ['everything'] }).success).toBe(false);
   });
 });

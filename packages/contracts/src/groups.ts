@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { GroupUuid, text, Timestamp, Uuid } from './common';
+import { GroupUuid, Timestamp, text, Uuid } from './common';
 import { listInput, listOutput } from './list';
 
 export const PermissionLevel = z.enum(['can_read', 'can_write', 'can_manage']);
@@ -41,7 +41,14 @@ export const GroupUpdateInput = z.object({
 export const GroupRef = z.object({ uuid: GroupUuid });
 
 export const ListGroupsInput = listInput({
-  filterable: { uuid: 'uuid', id: 'number', name: 'string', ownerUuid: 'uuid', createdAt: 'date', modifiedAt: 'date' },
+  filterable: {
+    uuid: 'uuid',
+    id: 'number',
+    name: 'string',
+    ownerUuid: 'uuid',
+    createdAt: 'date',
+    modifiedAt: 'date',
+  },
   sortable: ['name', 'createdAt', 'modifiedAt', 'id'],
   selectable: Object.keys(GroupView.shape) as [keyof GroupView, ...(keyof GroupView)[]],
 });
@@ -87,7 +94,14 @@ export type LinkView = z.infer<typeof LinkView>;
 export const GrantInput = z.object({ tailUuid: Uuid, headUuid: Uuid, level: PermissionLevel });
 export const RevokeInput = z.union([z.object({ uuid: Uuid }), z.object({ tailUuid: Uuid, headUuid: Uuid })]);
 export const ListLinksInput = listInput({
-  filterable: { uuid: 'uuid', linkClass: 'string', name: 'string', tailUuid: 'uuid', headUuid: 'uuid', createdAt: 'date' },
+  filterable: {
+    uuid: 'uuid',
+    linkClass: 'string',
+    name: 'string',
+    tailUuid: 'uuid',
+    headUuid: 'uuid',
+    createdAt: 'date',
+  },
   sortable: ['createdAt', 'uuid'],
   selectable: Object.keys(LinkView.shape) as [keyof LinkView, ...(keyof LinkView)[]],
 });
@@ -101,4 +115,7 @@ export const ComputedPermissionsInput = z.object({
   cursor: z.string().max(64).optional(),
 });
 export const ComputedPermission = z.object({ userUuid: Uuid, targetUuid: Uuid, level: PermissionLevel });
-export const ComputedPermissionList = z.object({ items: z.array(ComputedPermission), nextCursor: z.string().nullable() });
+export const ComputedPermissionList = z.object({
+  items: z.array(ComputedPermission),
+  nextCursor: z.string().nullable(),
+});

@@ -1,13 +1,10 @@
 import { z } from 'zod';
-import { text, Timestamp, Uuid, UserUuid } from './common';
+import { Timestamp, text, UserUuid, Uuid } from './common';
 import { LinkView } from './groups';
 import { listInput, listOutput } from './list';
 import { UserCreateInput, UserView } from './users';
 
-export const SetupInput = z.union([
-  z.object({ uuid: UserUuid }),
-  z.object({ user: UserCreateInput }),
-]);
+export const SetupInput = z.union([z.object({ uuid: UserUuid }), z.object({ user: UserCreateInput })]);
 export const SetupResult = z.object({ user: UserView, links: z.array(LinkView) });
 
 export const ActivateInput = z.object({ uuid: UserUuid.optional() }).default({});
@@ -43,7 +40,11 @@ export const AgreementPublishInput = z.object({
   required: z.boolean().default(true),
 });
 export const AgreementRef = z.object({ uuid: Uuid });
-export const AgreementSignature = z.object({ userUuid: Uuid, username: z.string().nullable(), signedAt: Timestamp });
+export const AgreementSignature = z.object({
+  userUuid: Uuid,
+  username: z.string().nullable(),
+  signedAt: Timestamp,
+});
 
 export const AuditEventView = z.object({
   uuid: Uuid,
@@ -59,7 +60,14 @@ export const AuditEventView = z.object({
 });
 export type AuditEventView = z.infer<typeof AuditEventView>;
 export const ListAuditInput = listInput({
-  filterable: { uuid: 'uuid', actorUuid: 'uuid', targetUuid: 'string', action: 'string', outcome: 'string', at: 'date' },
+  filterable: {
+    uuid: 'uuid',
+    actorUuid: 'uuid',
+    targetUuid: 'string',
+    action: 'string',
+    outcome: 'string',
+    at: 'date',
+  },
   sortable: ['at'],
   selectable: Object.keys(AuditEventView.shape) as [keyof AuditEventView, ...(keyof AuditEventView)[]],
 });

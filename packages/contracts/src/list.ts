@@ -5,7 +5,19 @@ import { z } from 'zod';
  * filters `[field, operator, operand]` ANDed together, an order, a page by offset or by an
  * opaque cursor, an optional total count and a field selection.
  */
-export const FILTER_OPERATORS = ['=', '!=', '<', '<=', '>', '>=', 'in', 'not in', 'like', 'ilike', 'exists'] as const;
+export const FILTER_OPERATORS = [
+  '=',
+  '!=',
+  '<',
+  '<=',
+  '>',
+  '>=',
+  'in',
+  'not in',
+  'like',
+  'ilike',
+  'exists',
+] as const;
 export const FilterOperator = z.enum(FILTER_OPERATORS);
 export type FilterOperator = z.infer<typeof FilterOperator>;
 
@@ -57,11 +69,11 @@ function scalarProblem(type: FieldType, v: unknown): string | undefined {
   }
 }
 
-export function listInput<const F extends FieldSpec, const S extends readonly [string, ...string[]], const Sel extends readonly [string, ...string[]]>(spec: {
-  filterable: F;
-  sortable: S;
-  selectable: Sel;
-}) {
+export function listInput<
+  const F extends FieldSpec,
+  const S extends readonly [string, ...string[]],
+  const Sel extends readonly [string, ...string[]],
+>(spec: { filterable: F; sortable: S; selectable: Sel }) {
   const fieldNames = Object.keys(spec.filterable) as [keyof F & string, ...(keyof F & string)[]];
   const Filter = z
     .tuple([z.enum(fieldNames), FilterOperator, Operand])

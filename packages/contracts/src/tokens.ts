@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { text, Timestamp, TokenUuid, UserUuid } from './common';
+import { Timestamp, TokenUuid, text, UserUuid } from './common';
 import { listInput, listOutput } from './list';
 
 export const TokenKind = z.enum(['api', 'session']);
@@ -11,7 +11,10 @@ export const TokenKind = z.enum(['api', 'session']);
 export const Scope = z
   .string()
   .max(256)
-  .regex(/^(all|(GET|POST|PUT|PATCH|DELETE) \/\S*|trpc:[a-zA-Z.]*)$/, 'must be "all", "METHOD /path" or "trpc:procedure"');
+  .regex(
+    /^(all|(GET|POST|PUT|PATCH|DELETE) \/\S*|trpc:[a-zA-Z.]*)$/,
+    'must be "all", "METHOD /path" or "trpc:procedure"',
+  );
 
 export const TokenCreateInput = z.object({
   label: text(128).default(''),
@@ -45,7 +48,15 @@ export const TokenCreated = z.object({
 });
 
 export const ListTokensInput = listInput({
-  filterable: { uuid: 'uuid', userUuid: 'uuid', kind: 'string', label: 'string', createdAt: 'date', expiresAt: 'date', lastUsedAt: 'date' },
+  filterable: {
+    uuid: 'uuid',
+    userUuid: 'uuid',
+    kind: 'string',
+    label: 'string',
+    createdAt: 'date',
+    expiresAt: 'date',
+    lastUsedAt: 'date',
+  },
   sortable: ['createdAt', 'lastUsedAt', 'expiresAt', 'uuid'],
   selectable: Object.keys(TokenView.shape) as [keyof TokenView, ...(keyof TokenView)[]],
 });

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { Prefs, text, Timestamp, Uuid, UserUuid } from './common';
+import { Prefs, Timestamp, text, UserUuid, Uuid } from './common';
 import { listInput, listOutput } from './list';
 
 /** Arvados's rule: a letter, then letters and digits. */
@@ -103,7 +103,13 @@ export const UserUpdatePatch = z
     passwordExpiresAt: Timestamp.nullable(),
   })
   .partial();
-export const ADMIN_ONLY_USER_FIELDS = ['username', 'identityUrl', 'isAdmin', 'isActive', 'passwordExpiresAt'] as const;
+export const ADMIN_ONLY_USER_FIELDS = [
+  'username',
+  'identityUrl',
+  'isAdmin',
+  'isActive',
+  'passwordExpiresAt',
+] as const;
 
 export const UserUpdateInput = z.object({
   uuid: UserUuid,
@@ -121,7 +127,16 @@ export const ChangePasswordInput = z.object({
 });
 
 /** Fields users.list may sort on; each has an index. */
-export const USER_SORTABLE = ['username', 'email', 'createdAt', 'modifiedAt', 'lastLoginAt', 'id', 'uuid', 'lastName'] as const;
+export const USER_SORTABLE = [
+  'username',
+  'email',
+  'createdAt',
+  'modifiedAt',
+  'lastLoginAt',
+  'id',
+  'uuid',
+  'lastName',
+] as const;
 
 export const ListUsersInput = listInput({
   filterable: {

@@ -42,7 +42,15 @@ userSchema.index({ usernameKey: 1 }, { unique: true, sparse: true, name: 'userna
 userSchema.index({ emailKey: 1 }, { unique: true, sparse: true, name: 'emailKey' });
 userSchema.index({ identityUrlKey: 1 }, { unique: true, sparse: true, name: 'identityUrlKey' });
 // Every filter and sort the list API allows has an index.
-for (const field of ['username', 'email', 'firstName', 'lastName', 'createdAt', 'modifiedAt', 'lastLoginAt']) {
+for (const field of [
+  'username',
+  'email',
+  'firstName',
+  'lastName',
+  'createdAt',
+  'modifiedAt',
+  'lastLoginAt',
+]) {
   userSchema.index({ [field]: 1, id: 1 });
 }
 // Sorting by username or email is by their lowercased keys, with the id as tiebreak.

@@ -48,7 +48,10 @@ export class MongoRateLimitStore implements Store {
 
   async decrement(key: string): Promise<void> {
     const { start } = this.window();
-    await this.deps.models.RateCounter.updateOne({ _id: `${this.prefix}|${key}|${start}` }, { $inc: { hits: -1 } });
+    await this.deps.models.RateCounter.updateOne(
+      { _id: `${this.prefix}|${key}|${start}` },
+      { $inc: { hits: -1 } },
+    );
   }
 
   async resetKey(key: string): Promise<void> {
@@ -58,7 +61,13 @@ export class MongoRateLimitStore implements Store {
 }
 
 /** tRPC procedures that cost a password hash or mint credentials: limited per address. */
-export const RATE_LIMITED_PROCEDURES = ['auth.login', 'auth.signup', 'auth.changeExpiredPassword', 'tokens.create', 'users.changePassword'];
+export const RATE_LIMITED_PROCEDURES = [
+  'auth.login',
+  'auth.signup',
+  'auth.changeExpiredPassword',
+  'tokens.create',
+  'users.changePassword',
+];
 
 /**
  * Per-address limit on the sensitive tRPC procedures (a batched call counts if any of its
@@ -81,7 +90,14 @@ export function sensitiveRateLimit(deps: Deps, isSensitive: (path: string) => bo
         error: {
           message: 'Too many requests from this address; wait a minute and try again',
           code: -32029,
-          data: { code: 'TOO_MANY_REQUESTS', httpStatus: 429, appCode: 'RATE_LIMITED', field: null, fieldErrors: null, formErrors: null },
+          data: {
+            code: 'TOO_MANY_REQUESTS',
+            httpStatus: 429,
+            appCode: 'RATE_LIMITED',
+            field: null,
+            fieldErrors: null,
+            formErrors: null,
+          },
         },
       });
     },

@@ -11,7 +11,12 @@ export class AppError extends TRPCError {
   readonly appCode: AppErrorCode;
   readonly field: string | undefined;
 
-  constructor(code: TRPCCode, appCode: AppErrorCode, message: string, opts: { field?: string; cause?: unknown } = {}) {
+  constructor(
+    code: TRPCCode,
+    appCode: AppErrorCode,
+    message: string,
+    opts: { field?: string; cause?: unknown } = {},
+  ) {
     super({ code, message, cause: opts.cause });
     this.appCode = appCode;
     this.field = opts.field;
@@ -19,7 +24,8 @@ export class AppError extends TRPCError {
 }
 
 export const notFound = (what: string) => new AppError('NOT_FOUND', 'NOT_FOUND', `${what} not found`);
-export const forbidden = (message = 'You are not allowed to do that') => new AppError('FORBIDDEN', 'FORBIDDEN', message);
+export const forbidden = (message = 'You are not allowed to do that') =>
+  new AppError('FORBIDDEN', 'FORBIDDEN', message);
 export const invariant = (message: string, field?: string) =>
   new AppError('UNPROCESSABLE_CONTENT', 'INVARIANT_VIOLATION', message, field ? { field } : {});
 
@@ -40,7 +46,7 @@ interface MongoDuplicateKeyError {
 /** The index a duplicate-key error names, from `keyPattern` (MongoDB) or `errmsg` (embedded server). */
 export function duplicateKeyIndex(err: unknown): string | undefined {
   const e = err as MongoDuplicateKeyError | null;
-  if (!e || e.code !== 11000) return undefined;
+  if (e?.code !== 11000) return undefined;
   const fromPattern = e.keyPattern ? Object.keys(e.keyPattern)[0] : undefined;
   if (fromPattern) return fromPattern;
   const msg = e.errmsg ?? e.message ?? '';
@@ -53,16 +59,24 @@ export function mapDuplicateKey(err: unknown): never {
   if (index === undefined) throw err;
   const known = UNIQUE_FIELDS[index];
   if (known) {
-    throw new AppError('CONFLICT', known.appCode, `${known.field} is already taken`, { field: known.field, cause: err });
+    throw new AppError('CONFLICT', known.appCode, `${known.field} is already taken`, {
+      field: known.field,
+      cause: err,
+    });
   }
   throw new AppError('CONFLICT', 'CONFLICT', 'a record with the same key already exists', { cause: err });
 }
 
-const UNAVAILABLE = /Mongo(ose)?ServerSelectionError|MongoNetwork(Timeout)?Error|MongoNotConnectedError|PoolCleared|MongoTopologyClosedError/;
+const UNAVAILABLE =
+  /Mongo(ose)?ServerSelectionError|MongoNetwork(Timeout)?Error|MongoNotConnectedError|PoolCleared|MongoTopologyClosedError/;
 
 /** True for errors meaning "the database is not reachable right now" (the driver's or mongoose's, or their causes). */
 export function isDatabaseUnavailable(err: unknown): boolean {
-  for (let e = err as { name?: string; cause?: unknown } | null, depth = 0; e && depth < 5; e = e.cause as typeof e, depth++) {
+  for (
+    let e = err as { name?: string; cause?: unknown } | null, depth = 0;
+    e && depth < 5;
+    e = e.cause as typeof e, depth++
+  ) {
     if (UNAVAILABLE.test(e.name ?? '')) return true;
   }
   return false;

@@ -17,18 +17,25 @@ describe('planList', () => {
   });
 
   it('ends every sort with the unique tiebreak and sorts text by its lowercased key', () => {
-    expect(planList(spec, { ...req, order: [{ field: 'name', dir: 'desc' }] }).sort).toEqual({ nameKey: -1, id: -1 });
+    expect(planList(spec, { ...req, order: [{ field: 'name', dir: 'desc' }] }).sort).toEqual({
+      nameKey: -1,
+      id: -1,
+    });
   });
 
   it('builds keyset conditions after the last row, with nulls first in ascending order', () => {
     const plan = planList(spec, { ...req, order: [{ field: 'at', dir: 'asc' }] });
     const cursor = plan.cursorAfter({ at: null, id: 7 });
     const next = planList(spec, { ...req, order: [{ field: 'at', dir: 'asc' }], cursor });
-    expect(next.filter).toEqual({ $and: [{}, { $or: [{ at: { $ne: null } }, { at: null, id: { $gt: 7 } }] }] });
+    expect(next.filter).toEqual({
+      $and: [{}, { $or: [{ at: { $ne: null } }, { at: null, id: { $gt: 7 } }] }],
+    });
   });
 
   it('refuses a cursor made for another order', () => {
     const cursor = planList(spec, req).cursorAfter({ age: 3, id: 1 });
-    expect(() => planList(spec, { ...req, order: [{ field: 'name', dir: 'asc' }], cursor })).toThrow(/another order/);
+    expect(() => planList(spec, { ...req, order: [{ field: 'name', dir: 'asc' }], cursor })).toThrow(
+      /another order/,
+    );
   });
 });

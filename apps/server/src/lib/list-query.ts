@@ -38,9 +38,13 @@ function coerce(type: FieldType, value: unknown): unknown {
   return value;
 }
 
-function filterClause(spec: ListSpec, [field, op, operand]: readonly [string, FilterOperator, unknown]): Mongo {
+function filterClause(
+  spec: ListSpec,
+  [field, op, operand]: readonly [string, FilterOperator, unknown],
+): Mongo {
   const f = spec.fields[field];
-  if (!f) throw new AppError('BAD_REQUEST', 'VALIDATION_FAILED', `cannot filter on ${field}`, { field: 'filters' });
+  if (!f)
+    throw new AppError('BAD_REQUEST', 'VALIDATION_FAILED', `cannot filter on ${field}`, { field: 'filters' });
   const db = f.db ?? field;
   switch (op) {
     case '=':
@@ -115,7 +119,10 @@ export function planList(spec: ListSpec, req: ListRequest, baseFilter: Mongo = {
   if (!endsUnique && !order.some((o) => o.db === spec.tiebreak)) {
     order.push({ db: spec.tiebreak, dir: order[order.length - 1]?.dir ?? 'asc' });
   }
-  const sort = Object.fromEntries(order.map((o) => [o.db, o.dir === 'asc' ? 1 : -1])) as Record<string, 1 | -1>;
+  const sort = Object.fromEntries(order.map((o) => [o.db, o.dir === 'asc' ? 1 : -1])) as Record<
+    string,
+    1 | -1
+  >;
   const signature = order.map((o) => `${o.db}:${o.dir}`).join(',');
 
   const base = { ...baseFilter, ...(clauses.length ? { $and: clauses } : {}) };
@@ -123,9 +130,14 @@ export function planList(spec: ListSpec, req: ListRequest, baseFilter: Mongo = {
   if (req.cursor) {
     const state = decodeCursor(req.cursor);
     if (state.o !== signature || state.v.length !== order.length) {
-      throw new AppError('BAD_REQUEST', 'VALIDATION_FAILED', 'the cursor belongs to another order; start again without it', {
-        field: 'cursor',
-      });
+      throw new AppError(
+        'BAD_REQUEST',
+        'VALIDATION_FAILED',
+        'the cursor belongs to another order; start again without it',
+        {
+          field: 'cursor',
+        },
+      );
     }
     filter = { $and: [base, keysetAfter(order, state.v.map(decodeValue))] };
   }
@@ -148,7 +160,9 @@ function decodeCursor(cursor: string): CursorState {
     if (typeof state.o !== 'string' || !Array.isArray(state.v)) throw new Error('shape');
     return state;
   } catch {
-    throw new AppError('BAD_REQUEST', 'VALIDATION_FAILED', 'the cursor is not one this server issued', { field: 'cursor' });
+    throw new AppError('BAD_REQUEST', 'VALIDATION_FAILED', 'the cursor is not one this server issued', {
+      field: 'cursor',
+    });
   }
 }
 

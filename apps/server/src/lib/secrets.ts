@@ -2,7 +2,9 @@ import { createHash, randomBytes } from 'node:crypto';
 
 /** 256 random bits, written in base 36 (about 50 characters, like Arvados's secrets). */
 export function newTokenSecret(): string {
-  return BigInt(`0x${randomBytes(32).toString('hex')}`).toString(36).padStart(50, '0');
+  return BigInt(`0x${randomBytes(32).toString('hex')}`)
+    .toString(36)
+    .padStart(50, '0');
 }
 
 export const sha256 = (value: string) => createHash('sha256').update(value).digest('hex');

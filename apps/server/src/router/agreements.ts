@@ -8,9 +8,11 @@ export const agreementsRouter = router({
   publish: adminProcedure
     .input(AgreementPublishInput)
     .output(AgreementView)
-    .mutation(({ ctx, input }) => lifecycle.publishAgreement(ctx.deps, ctx.actor, input)),
+    .mutation(({ ctx, input }) => lifecycle.publishAgreement(ctx.deps, input)),
   // Inactive users list and sign agreements on their way to activation.
-  list: authedProcedure.output(z.array(AgreementView)).query(({ ctx }) => lifecycle.listAgreements(ctx.deps, ctx.actor)),
+  list: authedProcedure
+    .output(z.array(AgreementView))
+    .query(({ ctx }) => lifecycle.listAgreements(ctx.deps, ctx.actor)),
   sign: authedProcedure
     .input(AgreementRef)
     .output(AgreementView)

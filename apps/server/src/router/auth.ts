@@ -14,8 +14,8 @@ import { csrfTokenFor } from '../context';
 import { AppError } from '../lib/errors';
 import * as auth from '../services/auth';
 import { SETUP_TOKEN_LABEL } from '../services/bootstrap';
-import { createUser } from '../services/users';
 import { viewUser } from '../services/user-view';
+import { createUser } from '../services/users';
 import { authedProcedure, publicProcedure, router } from '../trpc';
 
 export const authRouter = router({
@@ -43,10 +43,15 @@ export const authRouter = router({
     }),
 
   /** The CSRF token of the current cookie session, for a page that was reloaded. */
-  session: authedProcedure.output(z.object({ csrfToken: z.string().nullable(), user: UserView })).query(async ({ ctx }) => {
-    const raw = ctx.actor.via === 'cookie' ? ctx.rawToken : null;
-    return { csrfToken: raw ? csrfTokenFor(raw) : null, user: await viewUser(ctx.deps, ctx.actor, ctx.actor.user) };
-  }),
+  session: authedProcedure
+    .output(z.object({ csrfToken: z.string().nullable(), user: UserView }))
+    .query(async ({ ctx }) => {
+      const raw = ctx.actor.via === 'cookie' ? ctx.rawToken : null;
+      return {
+        csrfToken: raw ? csrfTokenFor(raw) : null,
+        user: await viewUser(ctx.deps, ctx.actor, ctx.actor.user),
+      };
+    }),
 
   logout: authedProcedure
     .input(LogoutInput)
@@ -64,20 +69,32 @@ export const authRouter = router({
 
   /** Redeems the one-time setup token printed at first start: creates the first admin. */
   claimFirstAdmin: authedProcedure
-    .input(UserCreateInput.pick({ username: true, email: true, firstName: true, lastName: true }).extend({
-      password: SignupInput.shape.password,
-    }))
+    .input(
+      UserCreateInput.pick({ username: true, email: true, firstName: true, lastName: true }).extend({
+        password: SignupInput.shape.password,
+      }),
+    )
     .output(UserView)
     .mutation(async ({ ctx, input }) => {
       const token = ctx.actor.token;
       if (token?.label !== SETUP_TOKEN_LABEL || token.userUuid !== ctx.deps.wellKnown.systemUser) {
-        throw new AppError('FORBIDDEN', 'FORBIDDEN', 'This needs the one-time setup token printed at start-up');
+        throw new AppError(
+          'FORBIDDEN',
+          'FORBIDDEN',
+          'This needs the one-time setup token printed at start-up',
+        );
       }
       // Deleting first makes the token single-use even under concurrent claims.
       const { deletedCount } = await ctx.deps.models.Token.deleteOne({ uuid: token.uuid });
       ctx.deps.authCache.evictToken(token.secretHash);
-      if (deletedCount !== 1) throw new AppError('UNAUTHORIZED', 'UNAUTHENTICATED', 'The setup token was already used');
-      const user = await createUser(ctx.deps, null, { ...input, isAdmin: true, isActive: true, prefs: {} }, { source: 'bootstrap' });
+      if (deletedCount !== 1)
+        throw new AppError('UNAUTHORIZED', 'UNAUTHENTICATED', 'The setup token was already used');
+      const user = await createUser(
+        ctx.deps,
+        null,
+        { ...input, isAdmin: true, isActive: true, prefs: {} },
+        { source: 'bootstrap' },
+      );
       return viewUser(ctx.deps, { user, token: null, via: 'internal' }, user);
     }),
 });

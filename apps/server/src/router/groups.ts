@@ -1,4 +1,13 @@
-import { GroupCreateInput, GroupList, GroupRef, GroupUpdateInput, GroupView, ListGroupsInput, MemberList, MembersInput } from '@roster/contracts';
+import {
+  GroupCreateInput,
+  GroupList,
+  GroupRef,
+  GroupUpdateInput,
+  GroupView,
+  ListGroupsInput,
+  MemberList,
+  MembersInput,
+} from '@roster/contracts';
 import * as groups from '../services/groups';
 import { activeProcedure, router } from '../trpc';
 

@@ -1,4 +1,12 @@
-import { ComputedPermissionList, ComputedPermissionsInput, GrantInput, LinkList, LinkView, ListLinksInput, RevokeInput } from '@roster/contracts';
+import {
+  ComputedPermissionList,
+  ComputedPermissionsInput,
+  GrantInput,
+  LinkList,
+  LinkView,
+  ListLinksInput,
+  RevokeInput,
+} from '@roster/contracts';
 import * as grants from '../services/grants';
 import { activeProcedure, adminProcedure, router } from '../trpc';
 

@@ -1,4 +1,12 @@
-import { ListTokensInput, TokenCreated, TokenCreateInput, TokenList, TokenRevokeAllInput, TokenRevokeInput, TokenView } from '@roster/contracts';
+import {
+  ListTokensInput,
+  TokenCreated,
+  TokenCreateInput,
+  TokenList,
+  TokenRevokeAllInput,
+  TokenRevokeInput,
+  TokenView,
+} from '@roster/contracts';
 import { z } from 'zod';
 import { forbidden } from '../lib/errors';
 import * as tokens from '../services/tokens';
@@ -29,7 +37,8 @@ export const tokensRouter = router({
     .mutation(async ({ ctx, input }) => {
       const userUuid = input.userUuid ?? ctx.actor.user.uuid;
       if (userUuid !== ctx.actor.user.uuid && !ctx.actor.user.isAdmin) throw forbidden();
-      const except = input.exceptCurrent && userUuid === ctx.actor.user.uuid ? ctx.actor.token?.uuid : undefined;
+      const except =
+        input.exceptCurrent && userUuid === ctx.actor.user.uuid ? ctx.actor.token?.uuid : undefined;
       return { revoked: await revokeAllTokens(ctx.deps, userUuid, { except, kind: input.kind }) };
     }),
 });

@@ -12,12 +12,12 @@ import {
   UserUpdateInput,
   UserView,
 } from '@roster/contracts';
-import * as lifecycle from '../services/lifecycle';
-import { clearLockout, lockoutStatus } from '../services/lockout';
 import { z } from 'zod';
 import { notFound } from '../lib/errors';
-import * as users from '../services/users';
+import * as lifecycle from '../services/lifecycle';
+import { clearLockout, lockoutStatus } from '../services/lockout';
 import { viewUser } from '../services/user-view';
+import * as users from '../services/users';
 import { activeProcedure, adminProcedure, authedProcedure, router } from '../trpc';
 
 export const usersRouter = router({
@@ -61,7 +61,9 @@ export const usersRouter = router({
   changePassword: authedProcedure
     .input(ChangePasswordInput)
     .output(UserView)
-    .mutation(({ ctx, input }) => users.changePassword(ctx.deps, ctx.actor, input.oldPassword, input.newPassword)),
+    .mutation(({ ctx, input }) =>
+      users.changePassword(ctx.deps, ctx.actor, input.oldPassword, input.newPassword),
+    ),
 
   /** Admin: whether a user is locked out by failed logins. */
   lockout: adminProcedure

@@ -80,5 +80,7 @@ const AUDIT_LIST: ListSpec = {
 };
 
 export async function listAudit(deps: Deps, input: z.output<typeof ListAuditInput>) {
-  return runList(deps.models.AuditEvent, planList(AUDIT_LIST, input), input, (docs: AuditDoc[]) => docs.map(toAuditView));
+  return runList(deps.models.AuditEvent, planList(AUDIT_LIST, input), input, (docs: AuditDoc[]) =>
+    docs.map(toAuditView),
+  );
 }

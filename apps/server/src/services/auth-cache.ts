@@ -15,7 +15,8 @@ export class AuthCache {
   private readonly cache: LRUCache<string, Entry> | undefined;
 
   constructor(ttlMs: number, max = 50_000) {
-    this.cache = ttlMs > 0 ? new LRUCache<string, Entry>({ max, ttl: ttlMs, ttlAutopurge: false }) : undefined;
+    this.cache =
+      ttlMs > 0 ? new LRUCache<string, Entry>({ max, ttl: ttlMs, ttlAutopurge: false }) : undefined;
   }
 
   get(secretHash: string): Entry | undefined {

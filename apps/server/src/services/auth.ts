@@ -2,11 +2,11 @@ import type { LoginInput, SignupInput } from '@roster/contracts';
 import type { UserDoc } from '../db/models';
 import { AppError } from '../lib/errors';
 import type { Actor, Deps, RequestMeta } from './deps';
-import { issueToken, toTokenView } from './tokens';
-import { createUser, revokeAllTokens, setPassword } from './users';
 import { invited } from './lifecycle';
 import { lockoutKey, recordFailure, recordSuccess, reserveAttempt } from './lockout';
+import { issueToken, toTokenView } from './tokens';
 import { viewUser } from './user-view';
+import { createUser, revokeAllTokens, setPassword } from './users';
 
 /** The one answer to every failed login, whatever the cause. */
 const invalidCredentials = () =>
@@ -31,14 +31,21 @@ async function findByLogin(deps: Deps, login: string): Promise<UserDoc | null> {
  * Checks a username or email and a password. Unknown users pay for a verify against a dummy
  * hash, so that failures look alike in body and in time (DESIGN.md, "Authentication").
  */
-export async function verifyCredentials(deps: Deps, input: LoginInput, opts: { allowExpired?: boolean } = {}): Promise<UserDoc> {
+export async function verifyCredentials(
+  deps: Deps,
+  input: LoginInput,
+  opts: { allowExpired?: boolean } = {},
+): Promise<UserDoc> {
   let user = await findByLogin(deps, input.login);
-  if (user?.redirectToUserUuid) user = await deps.models.User.findOne({ uuid: user.redirectToUserUuid }).lean<UserDoc>();
+  if (user?.redirectToUserUuid)
+    user = await deps.models.User.findOne({ uuid: user.redirectToUserUuid }).lean<UserDoc>();
   // Unknown logins are counted too, under their name, so that lockout reveals nothing either.
   const key = lockoutKey(user, input.login);
   const attempt = await reserveAttempt(deps, key);
   const ok =
-    attempt && user?.passwordHash ? await deps.hasher.verify(user.passwordHash, input.password) : await deps.hasher.verifyDummy(input.password);
+    attempt && user?.passwordHash
+      ? await deps.hasher.verify(user.passwordHash, input.password)
+      : await deps.hasher.verifyDummy(input.password);
   if (!attempt) {
     deps.logger.warn({ key: key.startsWith('u:') ? key : 'l:<unknown login>' }, 'login refused: locked out');
     throw invalidCredentials();
@@ -50,9 +57,14 @@ export async function verifyCredentials(deps: Deps, input: LoginInput, opts: { a
   await recordSuccess(deps, key);
   if (!opts.allowExpired && user.passwordExpiresAt && user.passwordExpiresAt.getTime() <= Date.now()) {
     // Told only to someone who knows the password, so it reveals nothing to a guesser.
-    throw new AppError('UNAUTHORIZED', 'PASSWORD_EXPIRED', 'Your password has expired; change it to sign in', {
-      field: 'password',
-    });
+    throw new AppError(
+      'UNAUTHORIZED',
+      'PASSWORD_EXPIRED',
+      'Your password has expired; change it to sign in',
+      {
+        field: 'password',
+      },
+    );
   }
   if (deps.hasher.needsRehash(user.passwordHash!)) {
     const passwordHash = await deps.hasher.hash(input.password);
@@ -64,7 +76,12 @@ export async function verifyCredentials(deps: Deps, input: LoginInput, opts: { a
 export async function login(deps: Deps, input: LoginInput, meta: RequestMeta) {
   const user = await verifyCredentials(deps, input);
   const expiresAt = new Date(Date.now() + deps.config.sessionLifetimeMs);
-  const { token, secret } = await issueToken(deps, user.uuid, { kind: 'session', label: 'login', expiresAt, meta });
+  const { token, secret } = await issueToken(deps, user.uuid, {
+    kind: 'session',
+    label: 'login',
+    expiresAt,
+    meta,
+  });
   const now = new Date();
   const updated = await deps.models.User.findOneAndUpdate(
     { uuid: user.uuid },
@@ -82,7 +99,11 @@ export async function login(deps: Deps, input: LoginInput, meta: RequestMeta) {
 
 export async function signup(deps: Deps, input: SignupInput) {
   if (!deps.config.signupEnabled) {
-    throw new AppError('FORBIDDEN', 'SIGNUP_DISABLED', 'Self-registration is turned off; ask an administrator for an account');
+    throw new AppError(
+      'FORBIDDEN',
+      'SIGNUP_DISABLED',
+      'Self-registration is turned off; ask an administrator for an account',
+    );
   }
   return createUser(deps, null, { ...input, isAdmin: false, prefs: {} }, { source: 'signup' });
 }
@@ -97,8 +118,15 @@ export async function logout(deps: Deps, actor: Actor, everywhere: boolean): Pro
 }
 
 /** Changes an expired (or current) password with the old one, without a session: Dioptra's flow. */
-export async function changeExpiredPassword(deps: Deps, input: { login: string; oldPassword: string; newPassword: string }) {
-  const user = await verifyCredentials(deps, { login: input.login, password: input.oldPassword }, { allowExpired: true });
+export async function changeExpiredPassword(
+  deps: Deps,
+  input: { login: string; oldPassword: string; newPassword: string },
+) {
+  const user = await verifyCredentials(
+    deps,
+    { login: input.login, password: input.oldPassword },
+    { allowExpired: true },
+  );
   const updated = await setPassword(deps, user, input.newPassword, { by: user.uuid, field: 'newPassword' });
   await revokeAllTokens(deps, user.uuid);
   return viewUser(deps, { user: updated, token: null, via: 'internal' }, updated);

@@ -61,7 +61,12 @@ export async function ensureWellKnownObjects(deps: Deps): Promise<void> {
     isActive: true,
   });
   await ensureGroup(deps, wk.systemGroup, 'System group', 'Manages every user (built in)');
-  await ensureGroup(deps, wk.allUsersGroup, 'All users', 'Every user that is set up (built in); Dioptra’s public group');
+  await ensureGroup(
+    deps,
+    wk.allUsersGroup,
+    'All users',
+    'Every user that is set up (built in); Dioptra’s public group',
+  );
 }
 
 export const SETUP_TOKEN_LABEL = 'first-admin setup';
@@ -87,7 +92,14 @@ export async function ensureFirstAdmin(deps: Deps): Promise<FirstAdminOutcome> {
     await createUser(
       deps,
       null,
-      { username: boot.username, email: boot.email, password: boot.password, isAdmin: true, isActive: true, prefs: {} },
+      {
+        username: boot.username,
+        email: boot.email,
+        password: boot.password,
+        isAdmin: true,
+        isActive: true,
+        prefs: {},
+      },
       { source: 'bootstrap' },
     );
     return { kind: 'created', username: boot.username };

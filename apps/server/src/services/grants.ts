@@ -1,4 +1,9 @@
-import type { ComputedPermissionsInput, GrantInput, ListLinksInput, PermissionLevel } from '@roster/contracts';
+import type {
+  ComputedPermissionsInput,
+  GrantInput,
+  ListLinksInput,
+  PermissionLevel,
+} from '@roster/contracts';
 import type { z } from 'zod';
 import type { GroupDoc, LinkDoc, UserDoc } from '../db/models';
 import { AppError, forbidden, notFound } from '../lib/errors';
@@ -7,7 +12,16 @@ import { type ListSpec, planList } from '../lib/list-query';
 import type { Actor, Deps } from './deps';
 import { relationKey, toLinkView } from './links';
 import { runList } from './listing';
-import { actorGroups, asLevel, assertNoCycle, groupClosure, levelOn, rank, strongest, weakest } from './permissions';
+import {
+  actorGroups,
+  asLevel,
+  assertNoCycle,
+  groupClosure,
+  levelOn,
+  rank,
+  strongest,
+  weakest,
+} from './permissions';
 
 async function principal(deps: Deps, uuid: string, field: string): Promise<UserDoc | GroupDoc> {
   const type = uuidType(uuid);
@@ -17,7 +31,10 @@ async function principal(deps: Deps, uuid: string, field: string): Promise<UserD
       : type === 'group'
         ? await deps.models.Group.findOne({ uuid }).lean<GroupDoc>()
         : null;
-  if (!doc) throw new AppError('NOT_FOUND', 'NOT_FOUND', `${field === 'tailUuid' ? 'member' : 'target'} not found`, { field });
+  if (!doc)
+    throw new AppError('NOT_FOUND', 'NOT_FOUND', `${field === 'tailUuid' ? 'member' : 'target'} not found`, {
+      field,
+    });
   return doc;
 }
 
@@ -29,7 +46,12 @@ export async function grant(deps: Deps, actor: Actor, input: z.output<typeof Gra
   if (rank(level) < rank('can_manage')) throw forbidden('granting needs manage permission on the target');
   await principal(deps, input.tailUuid, 'tailUuid');
   await assertNoCycle(deps, input.tailUuid, input.headUuid);
-  const link = { linkClass: 'permission', name: input.level, tailUuid: input.tailUuid, headUuid: input.headUuid };
+  const link = {
+    linkClass: 'permission',
+    name: input.level,
+    tailUuid: input.tailUuid,
+    headUuid: input.headUuid,
+  };
   const key = relationKey(link);
   const now = new Date();
   try {
@@ -58,11 +80,17 @@ export async function grant(deps: Deps, actor: Actor, input: z.output<typeof Gra
 }
 
 /** Removes a permission link. The target's managers may, and so may the member leaving. */
-export async function revoke(deps: Deps, actor: Actor, input: { uuid: string } | { tailUuid: string; headUuid: string }) {
+export async function revoke(
+  deps: Deps,
+  actor: Actor,
+  input: { uuid: string } | { tailUuid: string; headUuid: string },
+) {
   const link =
     'uuid' in input
       ? await deps.models.Link.findOne({ uuid: input.uuid, linkClass: 'permission' }).lean<LinkDoc>()
-      : await deps.models.Link.findOne({ relationKey: relationKey({ linkClass: 'permission', name: '', ...input }) }).lean<LinkDoc>();
+      : await deps.models.Link.findOne({
+          relationKey: relationKey({ linkClass: 'permission', name: '', ...input }),
+        }).lean<LinkDoc>();
   if (!link) throw notFound('permission');
   if (link.tailUuid !== actor.user.uuid) {
     const head = await principal(deps, link.headUuid, 'headUuid').catch(() => null);
@@ -94,7 +122,9 @@ export async function listLinks(deps: Deps, actor: Actor, input: z.output<typeof
     const mine = [actor.user.uuid, ...(await actorGroups(deps, actor)).keys()];
     base = { $or: [{ tailUuid: { $in: mine } }, { headUuid: { $in: mine } }] };
   }
-  return runList(deps.models.Link, planList(LINK_LIST, input, base), input, (docs: LinkDoc[]) => docs.map(toLinkView));
+  return runList(deps.models.Link, planList(LINK_LIST, input, base), input, (docs: LinkDoc[]) =>
+    docs.map(toLinkView),
+  );
 }
 
 /**
@@ -133,7 +163,8 @@ export async function computedPermissions(deps: Deps, input: z.output<typeof Com
       rows.set(l.headUuid, strongest(rows.get(l.headUuid) ?? null, weakest(via, lv))!);
     }
     for (const [targetUuid, level] of rows) {
-      if (!input.targetUuid || input.targetUuid === targetUuid) items.push({ userUuid: u.uuid, targetUuid, level });
+      if (!input.targetUuid || input.targetUuid === targetUuid)
+        items.push({ userUuid: u.uuid, targetUuid, level });
     }
   }
   items.sort((a, b) => a.userUuid.localeCompare(b.userUuid) || a.targetUuid.localeCompare(b.targetUuid));

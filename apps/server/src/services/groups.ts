@@ -1,4 +1,11 @@
-import type { GroupCreateInput, GroupUpdateInput, GroupView, ListGroupsInput, MembersInput, PermissionLevel } from '@roster/contracts';
+import type {
+  GroupCreateInput,
+  GroupUpdateInput,
+  GroupView,
+  ListGroupsInput,
+  MembersInput,
+  PermissionLevel,
+} from '@roster/contracts';
 import type { z } from 'zod';
 import type { GroupDoc, LinkDoc, UserDoc } from '../db/models';
 import { AppError, forbidden, invariant, notFound } from '../lib/errors';
@@ -15,7 +22,12 @@ export function isBuiltInGroup(deps: Deps, uuid: string): boolean {
   return uuid === wk.systemGroup || uuid === wk.allUsersGroup || uuid === wk.anonymousGroup;
 }
 
-export async function toGroupView(deps: Deps, actor: Actor | null, g: GroupDoc, level?: PermissionLevel | null): Promise<GroupView> {
+export async function toGroupView(
+  deps: Deps,
+  actor: Actor | null,
+  g: GroupDoc,
+  level?: PermissionLevel | null,
+): Promise<GroupView> {
   const lv = level === undefined ? (actor ? await levelOn(deps, actor, g) : null) : level;
   return {
     uuid: g.uuid,
@@ -36,7 +48,11 @@ export async function toGroupView(deps: Deps, actor: Actor | null, g: GroupDoc, 
 }
 
 /** A group the caller can at least read, or NOT_FOUND: unreadable groups do not exist for them. */
-export async function readableGroup(deps: Deps, actor: Actor, uuid: string): Promise<{ group: GroupDoc; level: PermissionLevel }> {
+export async function readableGroup(
+  deps: Deps,
+  actor: Actor,
+  uuid: string,
+): Promise<{ group: GroupDoc; level: PermissionLevel }> {
   const group = await deps.models.Group.findOne({ uuid }).lean<GroupDoc>();
   if (!group) throw notFound('group');
   const level = await levelOn(deps, actor, group);
@@ -46,13 +62,19 @@ export async function readableGroup(deps: Deps, actor: Actor, uuid: string): Pro
 
 async function assertCanOwn(deps: Deps, actor: Actor, ownerUuid: string): Promise<void> {
   if (ownerUuid === actor.user.uuid || actor.user.isAdmin) {
-    if (!(await ownerExists(deps, ownerUuid))) throw new AppError('BAD_REQUEST', 'VALIDATION_FAILED', 'no such owner', { field: 'ownerUuid' });
+    if (!(await ownerExists(deps, ownerUuid)))
+      throw new AppError('BAD_REQUEST', 'VALIDATION_FAILED', 'no such owner', { field: 'ownerUuid' });
     return;
   }
   // Arvados: writing into an owner needs write permission on it.
-  const owner = uuidType(ownerUuid) === 'group' ? await deps.models.Group.findOne({ uuid: ownerUuid }).lean<GroupDoc>() : null;
+  const owner =
+    uuidType(ownerUuid) === 'group'
+      ? await deps.models.Group.findOne({ uuid: ownerUuid }).lean<GroupDoc>()
+      : null;
   if (!owner || rank(await levelOn(deps, actor, owner)) < rank('can_write')) {
-    throw new AppError('FORBIDDEN', 'FORBIDDEN', 'you need write permission on the new owner', { field: 'ownerUuid' });
+    throw new AppError('FORBIDDEN', 'FORBIDDEN', 'you need write permission on the new owner', {
+      field: 'ownerUuid',
+    });
   }
 }
 
@@ -62,7 +84,11 @@ async function ownerExists(deps: Deps, uuid: string): Promise<boolean> {
   return false;
 }
 
-export async function createGroup(deps: Deps, actor: Actor, input: z.output<typeof GroupCreateInput>): Promise<GroupView> {
+export async function createGroup(
+  deps: Deps,
+  actor: Actor,
+  input: z.output<typeof GroupCreateInput>,
+): Promise<GroupView> {
   const ownerUuid = input.ownerUuid ?? actor.user.uuid;
   await assertCanOwn(deps, actor, ownerUuid);
   const now = new Date();
@@ -114,7 +140,11 @@ export async function listGroups(deps: Deps, actor: Actor, input: z.output<typeo
   );
 }
 
-export async function updateGroup(deps: Deps, actor: Actor, input: z.output<typeof GroupUpdateInput>): Promise<GroupView> {
+export async function updateGroup(
+  deps: Deps,
+  actor: Actor,
+  input: z.output<typeof GroupUpdateInput>,
+): Promise<GroupView> {
   const { group, level } = await readableGroup(deps, actor, input.uuid);
   if (rank(level) < rank('can_write')) throw forbidden('you need write permission on this group');
   if (isBuiltInGroup(deps, group.uuid)) throw invariant('built-in groups cannot be changed');
@@ -124,10 +154,15 @@ export async function updateGroup(deps: Deps, actor: Actor, input: z.output<type
   }
   const updated = await deps.models.Group.findOneAndUpdate(
     { uuid: group.uuid, ...(input.ifMatch ? { etag: input.ifMatch } : {}) },
-    { $set: { ...input.patch, modifiedAt: new Date(), modifiedByUserUuid: actor.user.uuid, etag: newEtag() } },
+    {
+      $set: { ...input.patch, modifiedAt: new Date(), modifiedByUserUuid: actor.user.uuid, etag: newEtag() },
+    },
     { new: true },
   ).lean<GroupDoc>();
-  if (!updated) throw new AppError('CONFLICT', 'CONFLICT', 'the group changed since you read it; reload and retry', { field: 'ifMatch' });
+  if (!updated)
+    throw new AppError('CONFLICT', 'CONFLICT', 'the group changed since you read it; reload and retry', {
+      field: 'ifMatch',
+    });
   return toGroupView(deps, actor, updated);
 }
 
@@ -148,10 +183,18 @@ export async function members(deps: Deps, actor: Actor, input: z.output<typeof M
   await readableGroup(deps, actor, input.uuid);
   let rows: { memberUuid: string; level: PermissionLevel; linkUuid: string | null }[];
   if (input.mode === 'direct') {
-    const links = await deps.models.Link.find({ headUuid: input.uuid, linkClass: 'permission' }).sort({ createdAt: 1 }).lean<LinkDoc[]>();
-    rows = links.flatMap((l) => (asLevel(l.name) ? [{ memberUuid: l.tailUuid, level: asLevel(l.name)!, linkUuid: l.uuid }] : []));
+    const links = await deps.models.Link.find({ headUuid: input.uuid, linkClass: 'permission' })
+      .sort({ createdAt: 1 })
+      .lean<LinkDoc[]>();
+    rows = links.flatMap((l) =>
+      asLevel(l.name) ? [{ memberUuid: l.tailUuid, level: asLevel(l.name)!, linkUuid: l.uuid }] : [],
+    );
   } else {
-    rows = [...(await effectiveMembers(deps, input.uuid)).entries()].map(([memberUuid, level]) => ({ memberUuid, level, linkUuid: null }));
+    rows = [...(await effectiveMembers(deps, input.uuid)).entries()].map(([memberUuid, level]) => ({
+      memberUuid,
+      level,
+      linkUuid: null,
+    }));
     rows.sort((a, b) => a.memberUuid.localeCompare(b.memberUuid));
   }
   const page = rows.slice(input.offset, input.offset + input.limit);

@@ -10,13 +10,22 @@ import { allUsersGroupId, groupIdsOf, isInvited, viewUser } from './user-view';
 import { createUser, findUser } from './users';
 
 /** Arvados's setup: idempotent; joins "All users" and makes the user visible to its members. */
-export async function setupUser(deps: Deps, actor: Actor, input: { uuid: string } | { user: UserCreateInput }) {
+export async function setupUser(
+  deps: Deps,
+  actor: Actor,
+  input: { uuid: string } | { user: UserCreateInput },
+) {
   let user: UserDoc | null;
   if ('uuid' in input) {
     user = await findUser(deps, input.uuid);
     if (!user) throw notFound('user');
   } else {
-    user = await createUser(deps, actor, { ...input.user, isActive: input.user.isActive ?? false }, { source: 'admin' });
+    user = await createUser(
+      deps,
+      actor,
+      { ...input.user, isActive: input.user.isActive ?? false },
+      { source: 'admin' },
+    );
   }
   const links = await setupLinks(deps, user.uuid);
   return { user: await viewUser(deps, actor, user), links: links.map(toLinkView) };
@@ -24,7 +33,7 @@ export async function setupUser(deps: Deps, actor: Actor, input: { uuid: string 
 
 export async function invited(deps: Deps, user: UserDoc): Promise<boolean> {
   const [groups, allUsersId] = await Promise.all([groupIdsOf(deps, [user.uuid]), allUsersGroupId(deps)]);
-  return isInvited(deps, user, groups.get(user.uuid), allUsersId);
+  return isInvited(user, groups.get(user.uuid), allUsersId);
 }
 
 /** Self-activation (or an admin's): needs an invitation and every required agreement signed. */
@@ -39,7 +48,11 @@ export async function activateUser(deps: Deps, actor: Actor, uuid?: string) {
   }
   const missing = await unsignedAgreements(deps, user.uuid);
   if (missing.length) {
-    throw new AppError('FORBIDDEN', 'FORBIDDEN', `Cannot activate without user agreements ${JSON.stringify(missing.map((a) => a.uuid))}`);
+    throw new AppError(
+      'FORBIDDEN',
+      'FORBIDDEN',
+      `Cannot activate without user agreements ${JSON.stringify(missing.map((a) => a.uuid))}`,
+    );
   }
   const updated = await deps.models.User.findOneAndUpdate(
     { uuid: user.uuid },
@@ -78,9 +91,15 @@ export async function mergeUsers(deps: Deps, actor: Actor, req: MergeRequest) {
   let oldUser: UserDoc | null;
   let newUser: UserDoc | null;
   if ('newUserToken' in req) {
-    if (actor.token && !actor.token.scopes.includes('all')) throw forbidden('merging needs a token with scope "all"');
+    if (actor.token && !actor.token.scopes.includes('all'))
+      throw forbidden('merging needs a token with scope "all"');
     const found = await authenticateToken(deps, req.newUserToken, { ip: null, requestId: 'merge' });
-    if (!found) throw new AppError('UNAUTHORIZED', 'UNAUTHENTICATED', 'the new user token is unknown, expired or revoked');
+    if (!found)
+      throw new AppError(
+        'UNAUTHORIZED',
+        'UNAUTHENTICATED',
+        'the new user token is unknown, expired or revoked',
+      );
     if (!found.token.scopes.includes('all')) throw forbidden('the new user token must have scope "all"');
     oldUser = actor.user;
     newUser = found.user;
@@ -88,7 +107,8 @@ export async function mergeUsers(deps: Deps, actor: Actor, req: MergeRequest) {
     if (!actor.user.isAdmin) throw forbidden('only admins may merge users by uuid');
     oldUser = await findUser(deps, req.oldUserUuid);
     newUser = await findUser(deps, req.newUserUuid);
-    if (!oldUser || !newUser) throw invariant('both users must exist', !oldUser ? 'oldUserUuid' : 'newUserUuid');
+    if (!oldUser || !newUser)
+      throw invariant('both users must exist', !oldUser ? 'oldUserUuid' : 'newUserUuid');
   }
   if (oldUser.uuid === newUser.uuid) throw invariant('cannot merge a user into themself');
   if (oldUser.redirectToUserUuid) throw invariant('this user was already merged');
@@ -105,7 +125,10 @@ export async function mergeUsers(deps: Deps, actor: Actor, req: MergeRequest) {
       linkClass: 'permission',
       name: { $in: ['can_write', 'can_manage'] },
     }));
-  if (!ownerOk) throw new AppError('FORBIDDEN', 'FORBIDDEN', 'the new user cannot write to the new owner', { field: 'newOwnerUuid' });
+  if (!ownerOk)
+    throw new AppError('FORBIDDEN', 'FORBIDDEN', 'the new user cannot write to the new owner', {
+      field: 'newOwnerUuid',
+    });
   await runOperation(deps, 'merge', {
     oldUuid: oldUser.uuid,
     newUuid: newUser.uuid,
@@ -125,16 +148,29 @@ export async function unsignedAgreements(deps: Deps, userUuid: string): Promise<
   const required = await requiredAgreements(deps);
   if (!required.length) return [];
   const signed = await deps.models.Link.find(
-    { tailUuid: userUuid, linkClass: 'signature', name: 'click', headUuid: { $in: required.map((a) => a.uuid) } },
+    {
+      tailUuid: userUuid,
+      linkClass: 'signature',
+      name: 'click',
+      headUuid: { $in: required.map((a) => a.uuid) },
+    },
     { headUuid: 1 },
   ).lean<LinkDoc[]>();
   const done = new Set(signed.map((l) => l.headUuid));
   return required.filter((a) => !done.has(a.uuid));
 }
 
-export async function publishAgreement(deps: Deps, actor: Actor, input: { title: string; text: string; version: string; required: boolean }) {
+export async function publishAgreement(
+  deps: Deps,
+  input: { title: string; text: string; version: string; required: boolean },
+) {
   const [doc] = await deps.models.Agreement.create([
-    { uuid: newUuid(deps.config.clusterId, 'agreement'), ...input, ownerUuid: deps.wellKnown.systemUser, createdAt: new Date() },
+    {
+      uuid: newUuid(deps.config.clusterId, 'agreement'),
+      ...input,
+      ownerUuid: deps.wellKnown.systemUser,
+      createdAt: new Date(),
+    },
   ]);
   return agreementView(doc!.toObject() as AgreementDoc, false);
 }
@@ -153,7 +189,10 @@ export function agreementView(a: AgreementDoc, signedByMe: boolean) {
 
 export async function listAgreements(deps: Deps, actor: Actor) {
   const all = await deps.models.Agreement.find({}).sort({ createdAt: 1 }).limit(1000).lean<AgreementDoc[]>();
-  const signed = await deps.models.Link.find({ tailUuid: actor.user.uuid, linkClass: 'signature' }, { headUuid: 1 }).lean<LinkDoc[]>();
+  const signed = await deps.models.Link.find(
+    { tailUuid: actor.user.uuid, linkClass: 'signature' },
+    { headUuid: 1 },
+  ).lean<LinkDoc[]>();
   const mine = new Set(signed.map((l) => l.headUuid));
   return all.map((a) => agreementView(a, mine.has(a.uuid)));
 }
@@ -161,14 +200,29 @@ export async function listAgreements(deps: Deps, actor: Actor) {
 export async function signAgreement(deps: Deps, actor: Actor, uuid: string) {
   const a = await deps.models.Agreement.findOne({ uuid }).lean<AgreementDoc>();
   if (!a) throw notFound('agreement');
-  await ensureLink(deps, { linkClass: 'signature', name: 'click', tailUuid: actor.user.uuid, headUuid: a.uuid });
+  await ensureLink(deps, {
+    linkClass: 'signature',
+    name: 'click',
+    tailUuid: actor.user.uuid,
+    headUuid: a.uuid,
+  });
   return agreementView(a, true);
 }
 
 export async function agreementSignatures(deps: Deps, uuid: string) {
   if (!(await deps.models.Agreement.exists({ uuid }))) throw notFound('agreement');
-  const links = await deps.models.Link.find({ headUuid: uuid, linkClass: 'signature', name: 'click' }).sort({ createdAt: 1 }).limit(1000).lean<LinkDoc[]>();
-  const users = await deps.models.User.find({ uuid: { $in: links.map((l) => l.tailUuid) } }, { uuid: 1, username: 1 }).lean<UserDoc[]>();
+  const links = await deps.models.Link.find({ headUuid: uuid, linkClass: 'signature', name: 'click' })
+    .sort({ createdAt: 1 })
+    .limit(1000)
+    .lean<LinkDoc[]>();
+  const users = await deps.models.User.find(
+    { uuid: { $in: links.map((l) => l.tailUuid) } },
+    { uuid: 1, username: 1 },
+  ).lean<UserDoc[]>();
   const names = new Map(users.map((u) => [u.uuid, u.username ?? null]));
-  return links.map((l) => ({ userUuid: l.tailUuid, username: names.get(l.tailUuid) ?? null, signedAt: l.createdAt.toISOString() }));
+  return links.map((l) => ({
+    userUuid: l.tailUuid,
+    username: names.get(l.tailUuid) ?? null,
+    signedAt: l.createdAt.toISOString(),
+  }));
 }

@@ -7,7 +7,12 @@ import type { Deps } from './deps';
  * A permission link is unique per (tail, head) whatever its level, so that a grant replaces the
  * level; other classes are unique per (class, name, tail, head).
  */
-export function relationKey(link: { linkClass: string; name: string; tailUuid: string; headUuid: string }): string {
+export function relationKey(link: {
+  linkClass: string;
+  name: string;
+  tailUuid: string;
+  headUuid: string;
+}): string {
   return link.linkClass === 'permission'
     ? `permission|${link.tailUuid}|${link.headUuid}`
     : `${link.linkClass}|${link.name}|${link.tailUuid}|${link.headUuid}`;
@@ -30,7 +35,13 @@ export function toLinkView(l: LinkDoc): LinkView {
 /** Creates the link if it is missing and returns it (idempotent, race-safe through the unique relationKey). */
 export async function ensureLink(
   deps: Deps,
-  link: { linkClass: string; name: string; tailUuid: string; headUuid: string; properties?: Record<string, unknown> },
+  link: {
+    linkClass: string;
+    name: string;
+    tailUuid: string;
+    headUuid: string;
+    properties?: Record<string, unknown>;
+  },
 ): Promise<LinkDoc> {
   const key = relationKey(link);
   const now = new Date();
@@ -61,7 +72,17 @@ export async function ensureLink(
 export async function setupLinks(deps: Deps, userUuid: string): Promise<LinkDoc[]> {
   const { allUsersGroup } = deps.wellKnown;
   return [
-    await ensureLink(deps, { linkClass: 'permission', name: 'can_write', tailUuid: userUuid, headUuid: allUsersGroup }),
-    await ensureLink(deps, { linkClass: 'permission', name: 'can_read', tailUuid: allUsersGroup, headUuid: userUuid }),
+    await ensureLink(deps, {
+      linkClass: 'permission',
+      name: 'can_write',
+      tailUuid: userUuid,
+      headUuid: allUsersGroup,
+    }),
+    await ensureLink(deps, {
+      linkClass: 'permission',
+      name: 'can_read',
+      tailUuid: allUsersGroup,
+      headUuid: userUuid,
+    }),
   ];
 }

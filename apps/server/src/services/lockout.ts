@@ -8,7 +8,8 @@ interface LockoutDoc {
   lastFailureAt: Date | null;
 }
 
-export const lockoutKey = (user: { uuid: string } | null, login: string) => (user ? `u:${user.uuid}` : `l:${login.toLowerCase()}`);
+export const lockoutKey = (user: { uuid: string } | null, login: string) =>
+  user ? `u:${user.uuid}` : `l:${login.toLowerCase()}`;
 
 /**
  * Takes one login attempt from the key's allowance, atomically, before the password is checked:
@@ -22,7 +23,11 @@ export async function reserveAttempt(deps: Deps, key: string): Promise<LockoutDo
     const now = new Date();
     try {
       return await deps.models.Lockout.findOneAndUpdate(
-        { _id: key, attempts: { $lt: threshold }, $or: [{ lockedUntil: null }, { lockedUntil: { $lte: now } }] },
+        {
+          _id: key,
+          attempts: { $lt: threshold },
+          $or: [{ lockedUntil: null }, { lockedUntil: { $lte: now } }],
+        },
         { $inc: { attempts: 1 }, $setOnInsert: { level: 0 } },
         { upsert: true, new: true },
       ).lean<LockoutDoc>();
@@ -48,7 +53,10 @@ export async function recordFailure(deps: Deps, attempt: LockoutDoc): Promise<vo
     const wait = Math.min(maxMs, baseMs * 2 ** attempt.level);
     await deps.models.Lockout.updateOne(
       { _id: attempt._id },
-      { $set: { attempts: 0, lockedUntil: new Date(now.getTime() + wait), lastFailureAt: now }, $inc: { level: 1 } },
+      {
+        $set: { attempts: 0, lockedUntil: new Date(now.getTime() + wait), lastFailureAt: now },
+        $inc: { level: 1 },
+      },
     );
   } else {
     await deps.models.Lockout.updateOne({ _id: attempt._id }, { $set: { lastFailureAt: now } });
@@ -79,6 +87,9 @@ export async function clearLockout(deps: Deps, userUuid: string): Promise<boolea
 /** Forgets lockout records idle for a day and expired rate-limit windows (no TTL indexes, see DESIGN.md). */
 export async function sweepCounters(deps: Deps): Promise<void> {
   const now = Date.now();
-  await deps.models.Lockout.deleteMany({ lastFailureAt: { $lt: new Date(now - 86_400_000) }, lockedUntil: { $lt: new Date(now) } });
+  await deps.models.Lockout.deleteMany({
+    lastFailureAt: { $lt: new Date(now - 86_400_000) },
+    lockedUntil: { $lt: new Date(now) },
+  });
   await deps.models.RateCounter.deleteMany({ resetAt: { $lt: new Date(now) } });
 }

@@ -25,7 +25,16 @@ const KINDS: Record<string, Step[]> = {
     async (deps, p) => {
       await deps.models.User.updateOne(
         { uuid: p.userUuid },
-        { $set: { isActive: false, isAdmin: false, prefs: {}, modifiedAt: new Date(), modifiedByUserUuid: p.by, etag: newEtag() } },
+        {
+          $set: {
+            isActive: false,
+            isAdmin: false,
+            prefs: {},
+            modifiedAt: new Date(),
+            modifiedByUserUuid: p.by,
+            etag: newEtag(),
+          },
+        },
       );
       deps.authCache.evictUser(String(p.userUuid));
     },
@@ -35,30 +44,58 @@ const KINDS: Record<string, Step[]> = {
     },
     async (deps, p) => {
       // Memberships and sharing from the user, and signatures; All users' can_read on the user stays.
-      await deps.models.Link.deleteMany({ tailUuid: p.userUuid, linkClass: { $in: ['permission', 'signature'] } });
+      await deps.models.Link.deleteMany({
+        tailUuid: p.userUuid,
+        linkClass: { $in: ['permission', 'signature'] },
+      });
     },
   ],
   merge: [
     async (deps, p) => {
-      const { oldUuid, newUuid: target, redirect } = p as { oldUuid: string; newUuid: string; redirect: boolean };
+      const {
+        oldUuid,
+        newUuid: target,
+        redirect,
+      } = p as { oldUuid: string; newUuid: string; redirect: boolean };
       if (redirect) await deps.models.Token.updateMany({ userUuid: oldUuid }, { $set: { userUuid: target } });
       else await deps.models.Token.deleteMany({ userUuid: oldUuid });
       deps.authCache.evictUser(oldUuid);
     },
     async (deps, p) => {
-      const { oldUuid, newUuid: target, redirect } = p as { oldUuid: string; newUuid: string; redirect: boolean };
-      await rewriteLinks(deps, oldUuid, target, redirect ? ['tailUuid', 'headUuid', 'ownerUuid'] : ['tailUuid', 'ownerUuid']);
+      const {
+        oldUuid,
+        newUuid: target,
+        redirect,
+      } = p as { oldUuid: string; newUuid: string; redirect: boolean };
+      await rewriteLinks(
+        deps,
+        oldUuid,
+        target,
+        redirect ? ['tailUuid', 'headUuid', 'ownerUuid'] : ['tailUuid', 'ownerUuid'],
+      );
     },
     async (deps, p) => {
-      await deps.models.Group.updateMany({ ownerUuid: p.oldUuid }, { $set: { ownerUuid: p.newOwnerUuid, etag: newEtag() } });
-      await deps.models.Agreement.updateMany({ ownerUuid: p.oldUuid }, { $set: { ownerUuid: p.newOwnerUuid } });
+      await deps.models.Group.updateMany(
+        { ownerUuid: p.oldUuid },
+        { $set: { ownerUuid: p.newOwnerUuid, etag: newEtag() } },
+      );
+      await deps.models.Agreement.updateMany(
+        { ownerUuid: p.oldUuid },
+        { $set: { ownerUuid: p.newOwnerUuid } },
+      );
     },
     async (deps, p) => {
       if (!p.redirect) return;
       await deps.models.User.updateOne(
         { uuid: p.oldUuid },
         {
-          $set: { redirectToUserUuid: p.newUuid, username: null, modifiedAt: new Date(), modifiedByUserUuid: p.by, etag: newEtag() },
+          $set: {
+            redirectToUserUuid: p.newUuid,
+            username: null,
+            modifiedAt: new Date(),
+            modifiedByUserUuid: p.by,
+            etag: newEtag(),
+          },
           // The username stays taken (merged users count for uniqueness) through its key.
         },
       );
@@ -71,13 +108,21 @@ const KINDS: Record<string, Step[]> = {
  * Moves links from one user to another, one link at a time: a link whose rewritten relation
  * already exists is dropped instead (the new user already has that permission).
  */
-async function rewriteLinks(deps: Deps, from: string, to: string, fields: ('tailUuid' | 'headUuid' | 'ownerUuid')[]) {
+async function rewriteLinks(
+  deps: Deps,
+  from: string,
+  to: string,
+  fields: ('tailUuid' | 'headUuid' | 'ownerUuid')[],
+) {
   for (const field of fields) {
     const links = await deps.models.Link.find({ [field]: from }).lean();
     for (const l of links) {
       const moved = { ...l, [field]: to };
       try {
-        await deps.models.Link.updateOne({ uuid: l.uuid }, { $set: { [field]: to, relationKey: relationKey(moved) } });
+        await deps.models.Link.updateOne(
+          { uuid: l.uuid },
+          { $set: { [field]: to, relationKey: relationKey(moved) } },
+        );
       } catch (err) {
         if ((err as { code?: number }).code !== 11000) throw err;
         await deps.models.Link.deleteOne({ uuid: l.uuid });
@@ -101,24 +146,35 @@ async function execute(deps: Deps, op: Pick<OperationDoc, 'uuid' | 'kind' | 'par
   for (const step of steps) {
     await step(deps, op.params as Params);
     done += 1;
-    if (faults.crashAfterStep !== undefined && done === faults.crashAfterStep) throw new SimulatedCrash(`crash after step ${done}`);
+    if (faults.crashAfterStep !== undefined && done === faults.crashAfterStep)
+      throw new SimulatedCrash(`crash after step ${done}`);
   }
-  await deps.models.Operation.updateOne({ uuid: op.uuid }, { $set: { state: 'done', finishedAt: new Date() } });
+  await deps.models.Operation.updateOne(
+    { uuid: op.uuid },
+    { $set: { state: 'done', finishedAt: new Date() } },
+  );
 }
 
 export async function runOperation(deps: Deps, kind: keyof typeof KINDS, params: Params): Promise<void> {
-  const op = { uuid: newUuid(deps.config.clusterId, 'operation'), kind, params, state: 'pending', createdAt: new Date() };
+  const op = {
+    uuid: newUuid(deps.config.clusterId, 'operation'),
+    kind,
+    params,
+    state: 'pending',
+    createdAt: new Date(),
+  };
   await deps.models.Operation.create(op);
   await execute(deps, op);
 }
 
 /** Finishes operations a crash left pending. Run at start-up before serving. */
 export async function resumeOperations(deps: Deps): Promise<number> {
-  const pending = await deps.models.Operation.find({ state: 'pending' }).sort({ createdAt: 1 }).lean<OperationDoc[]>();
+  const pending = await deps.models.Operation.find({ state: 'pending' })
+    .sort({ createdAt: 1 })
+    .lean<OperationDoc[]>();
   for (const op of pending) {
     deps.logger.info({ operation: op.uuid, kind: op.kind }, 'resuming an interrupted operation');
     await execute(deps, op);
   }
   return pending.length;
 }
-

@@ -9,8 +9,10 @@ const GROUP_HEAD = { $regex: '^[a-z0-9]{5}-j7d0g-' };
 
 export const rank = (level: PermissionLevel | null | undefined) => (level ? PERMISSION_RANK[level] : 0);
 export const weakest = (a: PermissionLevel, b: PermissionLevel) => (rank(a) <= rank(b) ? a : b);
-export const strongest = (a: PermissionLevel | null, b: PermissionLevel | null) => (rank(a) >= rank(b) ? a : b);
-export const asLevel = (name: string): PermissionLevel | null => (LEVELS.includes(name as PermissionLevel) ? (name as PermissionLevel) : null);
+export const strongest = (a: PermissionLevel | null, b: PermissionLevel | null) =>
+  rank(a) >= rank(b) ? a : b;
+export const asLevel = (name: string): PermissionLevel | null =>
+  LEVELS.includes(name as PermissionLevel) ? (name as PermissionLevel) : null;
 
 /**
  * The groups a user or group reaches through permission links, each with the weakest level on
@@ -58,7 +60,11 @@ export function actorGroups(deps: Deps, actor: Actor): Promise<Map<string, Permi
  * The caller's effective level on a user or group: admins manage everything, owners manage what
  * they own, and links from the caller or from groups the caller reaches give the rest.
  */
-export async function levelOn(deps: Deps, actor: Actor, target: { uuid: string; ownerUuid: string }): Promise<PermissionLevel | null> {
+export async function levelOn(
+  deps: Deps,
+  actor: Actor,
+  target: { uuid: string; ownerUuid: string },
+): Promise<PermissionLevel | null> {
   if (actor.user.isAdmin) return 'can_manage';
   if (target.ownerUuid === actor.user.uuid) return 'can_manage';
   const groups = await actorGroups(deps, actor);
@@ -68,7 +74,11 @@ export async function levelOn(deps: Deps, actor: Actor, target: { uuid: string; 
   if (viaOwner) level = strongest(level, viaOwner);
   if (uuidType(target.uuid) === 'user') {
     const links = await deps.models.Link.find(
-      { headUuid: target.uuid, linkClass: 'permission', tailUuid: { $in: [actor.user.uuid, ...groups.keys()] } },
+      {
+        headUuid: target.uuid,
+        linkClass: 'permission',
+        tailUuid: { $in: [actor.user.uuid, ...groups.keys()] },
+      },
       { tailUuid: 1, name: 1 },
     ).lean<LinkDoc[]>();
     for (const l of links) {
@@ -87,9 +97,14 @@ export async function assertNoCycle(deps: Deps, tailUuid: string, headUuid: stri
   if (tailUuid === headUuid) throw invariant('a group cannot be a member of itself', 'tailUuid');
   const reachable = await groupClosure(deps, headUuid);
   if (reachable.has(tailUuid)) {
-    throw new AppError('UNPROCESSABLE_CONTENT', 'INVARIANT_VIOLATION', 'this membership would make a cycle of groups', {
-      field: 'headUuid',
-    });
+    throw new AppError(
+      'UNPROCESSABLE_CONTENT',
+      'INVARIANT_VIOLATION',
+      'this membership would make a cycle of groups',
+      {
+        field: 'headUuid',
+      },
+    );
   }
 }
 

@@ -1,4 +1,4 @@
-import { ListTokensInput, type TokenView } from '@roster/contracts';
+import type { ListTokensInput, TokenView } from '@roster/contracts';
 import type { z } from 'zod';
 import type { TokenDoc, UserDoc } from '../db/models';
 import { AppError, forbidden, notFound } from '../lib/errors';
@@ -28,7 +28,13 @@ export function toTokenView(token: TokenDoc, actor: Actor | null): TokenView {
 export async function issueToken(
   deps: Deps,
   userUuid: string,
-  opts: { kind: 'api' | 'session'; label?: string; scopes?: string[]; expiresAt?: Date | null; meta?: RequestMeta },
+  opts: {
+    kind: 'api' | 'session';
+    label?: string;
+    scopes?: string[];
+    expiresAt?: Date | null;
+    meta?: RequestMeta;
+  },
 ): Promise<{ token: TokenDoc; secret: string }> {
   const secret = newTokenSecret();
   const [created] = await deps.models.Token.create([
@@ -54,7 +60,11 @@ const LAST_USED_RESOLUTION_MS = 60_000;
  * Resolves a presented token to its user, or null. Expired tokens, unknown tokens and tokens of
  * users who may not sign in all resolve to null (the caller answers UNAUTHORIZED).
  */
-export async function authenticateToken(deps: Deps, raw: string, meta: RequestMeta): Promise<{ token: TokenDoc; user: UserDoc } | null> {
+export async function authenticateToken(
+  deps: Deps,
+  raw: string,
+  meta: RequestMeta,
+): Promise<{ token: TokenDoc; user: UserDoc } | null> {
   const parsed = parseToken(raw);
   if (!parsed) return null;
   const hash = sha256(parsed.secret);
@@ -64,7 +74,8 @@ export async function authenticateToken(deps: Deps, raw: string, meta: RequestMe
     if (!token) return null;
     let user = await deps.models.User.findOne({ uuid: token.userUuid }).lean<UserDoc>();
     // A merged user's tokens act as the user it was merged into.
-    if (user?.redirectToUserUuid) user = await deps.models.User.findOne({ uuid: user.redirectToUserUuid }).lean<UserDoc>();
+    if (user?.redirectToUserUuid)
+      user = await deps.models.User.findOne({ uuid: user.redirectToUserUuid }).lean<UserDoc>();
     if (!user) return null;
     entry = { token, user };
     deps.authCache.set(hash, entry);
@@ -76,7 +87,10 @@ export async function authenticateToken(deps: Deps, raw: string, meta: RequestMe
   if (!token.lastUsedAt || now - token.lastUsedAt.getTime() > LAST_USED_RESOLUTION_MS) {
     // Written at most once a minute per token, off the request's path.
     token.lastUsedAt = new Date(now);
-    deps.models.Token.updateOne({ uuid: token.uuid }, { $set: { lastUsedAt: token.lastUsedAt, lastUsedByIp: meta.ip } })
+    deps.models.Token.updateOne(
+      { uuid: token.uuid },
+      { $set: { lastUsedAt: token.lastUsedAt, lastUsedByIp: meta.ip } },
+    )
       .exec()
       .catch((err) => deps.logger.warn({ err }, 'could not record token use'));
   }
@@ -84,7 +98,10 @@ export async function authenticateToken(deps: Deps, raw: string, meta: RequestMe
 }
 
 /** Whether a token's scopes allow a tRPC procedure or an HTTP request (Arvados's rules). */
-export function scopeAllows(scopes: readonly string[], request: { procedure: string } | { method: string; path: string }): boolean {
+export function scopeAllows(
+  scopes: readonly string[],
+  request: { procedure: string } | { method: string; path: string },
+): boolean {
   for (const scope of scopes) {
     if (scope === 'all') return true;
     if ('procedure' in request) {
@@ -116,7 +133,11 @@ export async function createApiToken(
     throw new AppError('BAD_REQUEST', 'VALIDATION_FAILED', 'must be in the future', { field: 'expiresAt' });
   }
   // A token cannot grant more than the token that creates it.
-  if (actor.token && !actor.token.scopes.includes('all') && !input.scopes.every((s) => actor.token!.scopes.includes(s))) {
+  if (
+    actor.token &&
+    !actor.token.scopes.includes('all') &&
+    !input.scopes.every((s) => actor.token!.scopes.includes(s))
+  ) {
     throw forbidden('a token may not create a token with wider scopes than its own');
   }
   const { token, secret } = await issueToken(deps, owner, {

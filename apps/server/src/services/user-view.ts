@@ -36,7 +36,11 @@ export function seesPrivateFields(actor: Actor | null, user: Pick<UserDoc, 'uuid
   return !!actor && (actor.user.isAdmin || actor.user.uuid === user.uuid);
 }
 
-export function isInvited(deps: Deps, user: UserDoc, groups: number[] | undefined, allUsersId: number | undefined): boolean {
+export function isInvited(
+  user: UserDoc,
+  groups: number[] | undefined,
+  allUsersId: number | undefined,
+): boolean {
   if (user.isActive) return true;
   return allUsersId !== undefined && !!groups?.includes(allUsersId);
 }
@@ -64,7 +68,7 @@ export function toUserView(
     fullName: fullName(user),
     isAdmin: user.isAdmin,
     isActive: user.isActive,
-    isInvited: isInvited(deps, user, ctx.groups, ctx.allUsersId),
+    isInvited: isInvited(user, ctx.groups, ctx.allUsersId),
     canWrite,
     canManage: admin,
   };
@@ -75,7 +79,9 @@ export function toUserView(
     prefs: (user.prefs ?? {}) as UserView['prefs'],
     groups: ctx.groups,
     ownerUuid: user.ownerUuid,
-    writableBy: [user.ownerUuid, user.uuid, deps.wellKnown.systemGroup].filter((v, i, a) => a.indexOf(v) === i),
+    writableBy: [user.ownerUuid, user.uuid, deps.wellKnown.systemGroup].filter(
+      (v, i, a) => a.indexOf(v) === i,
+    ),
     createdAt: user.createdAt.toISOString(),
     modifiedAt: user.modifiedAt.toISOString(),
     modifiedByUserUuid: user.modifiedByUserUuid ?? null,

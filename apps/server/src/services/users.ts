@@ -1,6 +1,6 @@
 import {
   ADMIN_ONLY_USER_FIELDS,
-  ListUsersInput,
+  type ListUsersInput,
   type UserCreateInput,
   type UserList,
   type UserUpdateInput,
@@ -50,7 +50,12 @@ async function usableUsername(deps: Deps, base: string): Promise<string | null> 
 function checkPasswordPolicy(deps: Deps, password: string, field = 'password'): void {
   const { minLength, maxLength } = deps.config.password;
   if (password.length < minLength || password.length > maxLength) {
-    throw new AppError('BAD_REQUEST', 'PASSWORD_POLICY', `must be ${minLength} to ${maxLength} characters long`, { field });
+    throw new AppError(
+      'BAD_REQUEST',
+      'PASSWORD_POLICY',
+      `must be ${minLength} to ${maxLength} characters long`,
+      { field },
+    );
   }
 }
 
@@ -81,11 +86,17 @@ export interface CreateOptions {
  * Creates a user. Uniqueness of username and email (whatever their case) is enforced by
  * unique indexes, so of many concurrent requests for one name exactly one wins.
  */
-export async function createUser(deps: Deps, actor: Actor | null, input: UserCreateInput, opts: CreateOptions): Promise<UserDoc> {
+export async function createUser(
+  deps: Deps,
+  actor: Actor | null,
+  input: UserCreateInput,
+  opts: CreateOptions,
+): Promise<UserDoc> {
   const now = new Date();
   const password = input.password ? await hashNewPassword(deps, input.password) : undefined;
   const explicitUsername = input.username ?? null;
-  let username = explicitUsername ?? (await usableUsername(deps, usernameBaseFromEmail(input.email) ?? 'user'));
+  let username =
+    explicitUsername ?? (await usableUsername(deps, usernameBaseFromEmail(input.email) ?? 'user'));
   const autoSetup = deps.config.autoSetupNewUsers;
   const isActive = input.isAdmin || (input.isActive ?? autoSetup);
   for (let attempt = 0; ; attempt++) {
@@ -105,7 +116,8 @@ export async function createUser(deps: Deps, actor: Actor | null, input: UserCre
       prefs: input.prefs,
       passwordHash: opts.passwordHash ?? password?.passwordHash ?? null,
       passwordChangedAt: password?.passwordChangedAt ?? (opts.passwordHash ? now : null),
-      passwordExpiresAt: password?.passwordExpiresAt ?? (opts.passwordHash ? passwordExpiry(deps, now) : null),
+      passwordExpiresAt:
+        password?.passwordExpiresAt ?? (opts.passwordHash ? passwordExpiry(deps, now) : null),
       ownerUuid: deps.wellKnown.systemUser,
       modifiedByUserUuid: actor?.user.uuid ?? null,
       createdAt: now,
@@ -120,7 +132,9 @@ export async function createUser(deps: Deps, actor: Actor | null, input: UserCre
     } catch (err) {
       // A derived username lost a race to another insert: take the next free one.
       const e = err as { code?: number; errmsg?: string; message?: string; keyPattern?: object };
-      const onUsername = e.code === 11000 && /usernameKey/.test(`${e.errmsg ?? e.message ?? ''}${JSON.stringify(e.keyPattern ?? {})}`);
+      const onUsername =
+        e.code === 11000 &&
+        /usernameKey/.test(`${e.errmsg ?? e.message ?? ''}${JSON.stringify(e.keyPattern ?? {})}`);
       if (onUsername && explicitUsername === null && attempt < 5 && username) {
         username = await usableUsername(deps, username.replace(/\d+$/, '') || 'user');
         continue;
@@ -168,29 +182,46 @@ export const USER_LIST: ListSpec = {
   defaultOrder: [{ field: 'id', dir: 'asc' }],
 };
 
-export async function listUsers(deps: Deps, actor: Actor, input: z.output<typeof ListUsersInput>): Promise<UserList> {
+export async function listUsers(
+  deps: Deps,
+  actor: Actor,
+  input: z.output<typeof ListUsersInput>,
+): Promise<UserList> {
   const admin = actor.user.isAdmin;
   if (!admin) {
     // Non-admins see active users and only their public fields; filtering on a private field would leak it.
     const privateFilter = input.filters.find(([f]) => !(PUBLIC_USER_FIELDS as readonly string[]).includes(f));
     if (privateFilter) {
-      throw new AppError('FORBIDDEN', 'FORBIDDEN', `only admins may filter on ${privateFilter[0]}`, { field: 'filters' });
+      throw new AppError('FORBIDDEN', 'FORBIDDEN', `only admins may filter on ${privateFilter[0]}`, {
+        field: 'filters',
+      });
     }
   }
   const base = admin ? { ...VISIBLE } : { ...VISIBLE, isActive: true };
-  const select = admin ? input.select : input.select?.filter((f) => (PUBLIC_USER_FIELDS as readonly string[]).includes(f));
-  return runList(deps.models.User, planList(USER_LIST, input, base), { count: input.count, select }, (docs: UserDoc[]) =>
-    viewUsers(deps, actor, docs),
+  const select = admin
+    ? input.select
+    : input.select?.filter((f) => (PUBLIC_USER_FIELDS as readonly string[]).includes(f));
+  return runList(
+    deps.models.User,
+    planList(USER_LIST, input, base),
+    { count: input.count, select },
+    (docs: UserDoc[]) => viewUsers(deps, actor, docs),
   );
 }
 
 /** Invariants that keep the directory administrable (DESIGN.md, "Identifiers"; issue on lifecycle). */
-async function assertAdminInvariants(deps: Deps, user: UserDoc, next: { isAdmin: boolean; isActive: boolean } | 'delete') {
+async function assertAdminInvariants(
+  deps: Deps,
+  user: UserDoc,
+  next: { isAdmin: boolean; isActive: boolean } | 'delete',
+) {
   const { systemUser, anonymousUser } = deps.wellKnown;
   const losesAdmin = next === 'delete' || (user.isAdmin && (!next.isAdmin || !next.isActive));
   if (user.uuid === systemUser && losesAdmin) throw invariant('the system user must stay an active admin');
-  if (next === 'delete' && user.uuid === anonymousUser) throw invariant('the anonymous user cannot be deleted');
-  if (next !== 'delete' && next.isAdmin && !next.isActive) throw invariant('an admin must be active', 'isActive');
+  if (next === 'delete' && user.uuid === anonymousUser)
+    throw invariant('the anonymous user cannot be deleted');
+  if (next !== 'delete' && next.isAdmin && !next.isActive)
+    throw invariant('an admin must be active', 'isActive');
   if (user.isAdmin && user.isActive && losesAdmin) {
     const others = await deps.models.User.countDocuments({
       isAdmin: true,
@@ -209,7 +240,8 @@ export async function updateUser(deps: Deps, actor: Actor, input: UserUpdateInpu
   const patch = input.patch;
   if (!admin) {
     const denied = ADMIN_ONLY_USER_FIELDS.find((f) => patch[f] !== undefined);
-    if (denied) throw new AppError('FORBIDDEN', 'FORBIDDEN', `only admins may change ${denied}`, { field: denied });
+    if (denied)
+      throw new AppError('FORBIDDEN', 'FORBIDDEN', `only admins may change ${denied}`, { field: denied });
   }
   const next = { isAdmin: patch.isAdmin ?? user.isAdmin, isActive: patch.isActive ?? user.isActive };
   // Making someone an admin makes them active too (an admin is always active).
@@ -225,9 +257,11 @@ export async function updateUser(deps: Deps, actor: Actor, input: UserUpdateInpu
   };
   const unset: Record<string, 1> = {};
   for (const f of ['firstName', 'lastName', 'prefs', 'passwordExpiresAt'] as const) {
-    if (patch[f] !== undefined) set[f] = f === 'passwordExpiresAt' && patch[f] ? new Date(patch[f]) : patch[f];
+    if (patch[f] !== undefined)
+      set[f] = f === 'passwordExpiresAt' && patch[f] ? new Date(patch[f]) : patch[f];
   }
-  if (patch.username !== undefined) Object.assign(set, { username: patch.username, usernameKey: key(patch.username) });
+  if (patch.username !== undefined)
+    Object.assign(set, { username: patch.username, usernameKey: key(patch.username) });
   if (patch.email !== undefined) Object.assign(set, { email: patch.email, emailKey: key(patch.email) });
   if (patch.identityUrl !== undefined) {
     set.identityUrl = patch.identityUrl;
@@ -246,13 +280,20 @@ export async function updateUser(deps: Deps, actor: Actor, input: UserUpdateInpu
     mapDuplicateKey(err);
   }
   if (!updated) {
-    if (input.ifMatch) throw new AppError('CONFLICT', 'CONFLICT', 'the user changed since you read it; reload and retry', { field: 'ifMatch' });
+    if (input.ifMatch)
+      throw new AppError('CONFLICT', 'CONFLICT', 'the user changed since you read it; reload and retry', {
+        field: 'ifMatch',
+      });
     throw notFound('user');
   }
   deps.authCache.evictUser(user.uuid);
   if (user.isActive && !updated.isActive) {
     // Deactivation also withdraws the invitation, so the user can neither sign in nor reactivate themself.
-    await deps.models.Link.deleteOne({ tailUuid: user.uuid, headUuid: deps.wellKnown.allUsersGroup, linkClass: 'permission' });
+    await deps.models.Link.deleteOne({
+      tailUuid: user.uuid,
+      headUuid: deps.wellKnown.allUsersGroup,
+      linkClass: 'permission',
+    });
     await revokeAllTokens(deps, user.uuid);
   }
   if (!user.isActive && updated.isActive) await setupLinks(deps, user.uuid);
@@ -290,10 +331,17 @@ export async function deleteUser(deps: Deps, actor: Actor, uuid: string): Promis
   return view;
 }
 
-export async function changePassword(deps: Deps, actor: Actor, oldPassword: string, newPassword: string): Promise<UserView> {
+export async function changePassword(
+  deps: Deps,
+  actor: Actor,
+  oldPassword: string,
+  newPassword: string,
+): Promise<UserView> {
   const user = await deps.models.User.findOne({ uuid: actor.user.uuid }).lean<UserDoc>();
   if (!user || !(await deps.hasher.verify(user.passwordHash, oldPassword))) {
-    throw new AppError('UNAUTHORIZED', 'INVALID_CREDENTIALS', 'the current password is not correct', { field: 'oldPassword' });
+    throw new AppError('UNAUTHORIZED', 'INVALID_CREDENTIALS', 'the current password is not correct', {
+      field: 'oldPassword',
+    });
   }
   const updated = await setPassword(deps, user, newPassword, { by: actor.user.uuid, field: 'newPassword' });
   // Every other session and token ends; the one making the change stays.
