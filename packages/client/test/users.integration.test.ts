@@ -233,6 +233,8 @@ describe('users.list', () => {
       limit: 0,
     });
     expect(ilike.itemsAvailable).toBe(30);
+    // limit 0 asks for the count alone.
+    expect(ilike.items).toEqual([]);
     const inList = await admin.client.users.list.query({
       filters: [['username', 'in', ['lister01', 'lister02', 'nobody']]],
     });

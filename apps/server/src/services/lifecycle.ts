@@ -1,7 +1,7 @@
 import type { UserCreateInput } from '@roster/contracts';
 import type { AgreementDoc, LinkDoc, UserDoc } from '../db/models';
 import { AppError, forbidden, invariant, notFound } from '../lib/errors';
-import { newUuid } from '../lib/ids';
+import { newEtag, newUuid } from '../lib/ids';
 import type { Actor, Deps } from './deps';
 import { ensureLink, setupLinks, toLinkView } from './links';
 import { runOperation } from './operations';
@@ -56,7 +56,7 @@ export async function activateUser(deps: Deps, actor: Actor, uuid?: string) {
   }
   const updated = await deps.models.User.findOneAndUpdate(
     { uuid: user.uuid },
-    { $set: { isActive: true, modifiedAt: new Date(), modifiedByUserUuid: actor.user.uuid } },
+    { $set: { isActive: true, modifiedAt: new Date(), modifiedByUserUuid: actor.user.uuid, etag: newEtag() } },
     { new: true },
   ).lean<UserDoc>();
   deps.authCache.evictUser(user.uuid);
