@@ -1,7 +1,8 @@
 import { defineConfig } from 'tsup';
 
 export default defineConfig({
-  entry: ['src/main.ts'],
+  // The server, and the operators' CLI (`roster`, the package's bin).
+  entry: { main: 'src/main.ts', cli: 'src/cli/index.ts' },
   format: ['esm'],
   platform: 'node',
   target: 'node20',

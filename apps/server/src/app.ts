@@ -7,14 +7,18 @@ import cors from 'cors';
 import express, { type ErrorRequestHandler } from 'express';
 import helmet from 'helmet';
 import type { Connection } from 'mongoose';
-import pino, { type Logger } from 'pino';
+import type { Logger } from 'pino';
 import { pinoHttp } from 'pino-http';
 import type { Config } from './config';
 import { contextFactory } from './context';
 import { createModels } from './db/models';
+import { bindRequestLogger, createLogger, requestAwareLogger, SECRET_LOG_PATHS } from './http/logging';
+import { httpMetrics, metricsHandler, noteTrpcError } from './http/metrics';
+import { openApiHandler } from './http/openapi';
 import { isSensitiveTrpcPath, sensitiveRateLimit } from './http/rate-limit';
 import { wellKnown } from './lib/ids';
 import { PasswordHasher } from './lib/passwords';
+import { mountRestFacades } from './rest';
 import { appRouter } from './router';
 import { AuthCache } from './services/auth-cache';
 import type { Deps } from './services/deps';
@@ -24,7 +28,8 @@ export function createDeps(config: Config, connection: Connection, logger?: Logg
     config,
     models: createModels(connection),
     hasher: new PasswordHasher(config.argon2),
-    logger: logger ?? pino({ level: config.logLevel }),
+    // Inside a request, services' log lines go through the request's logger and carry its id.
+    logger: requestAwareLogger(logger ?? createLogger(config.logLevel)),
     wellKnown: wellKnown(config.clusterId),
     authCache: new AuthCache(config.authCacheMs),
   };
@@ -44,6 +49,7 @@ export function createApp(deps: Deps, opts: AppOptions) {
   const app = express();
   app.disable('x-powered-by');
   app.set('trust proxy', 'loopback');
+  app.use(httpMetrics(deps, Object.keys(appRouter._def.procedures)));
   app.use((_req, res, next) => {
     if (opts.isDraining?.()) res.setHeader('connection', 'close');
     next();
@@ -56,6 +62,8 @@ export function createApp(deps: Deps, opts: AppOptions) {
     const ready = opts.isReady() && deps.models.User.db.readyState === 1;
     res.status(ready ? 200 : 503).json({ status: ready ? 'ready' : 'not ready' });
   });
+  app.get('/metrics', metricsHandler);
+  app.get('/openapi.json', openApiHandler);
 
   app.use(
     pinoHttp({
@@ -67,8 +75,23 @@ export function createApp(deps: Deps, opts: AppOptions) {
         return id;
       },
       // Never log credentials: headers and cookies are redacted, bodies are not logged at all.
-      redact: ['req.headers.authorization', 'req.headers.cookie', 'res.headers["set-cookie"]'],
+      redact: [
+        'req.headers.authorization',
+        'req.headers.cookie',
+        'res.headers["set-cookie"]',
+        ...SECRET_LOG_PATHS,
+      ],
       autoLogging: { ignore: (req) => req.url === '/healthz' || req.url === '/readyz' },
+      // Arvados clients may send the token as ?api_token= or ?oauth_token=: keep it out of the URL we log.
+      serializers: {
+        req: (req: { url?: string; query?: unknown }) => ({
+          ...req,
+          url: req.url?.replace(/([?&](?:api_token|oauth_token)=)[^&]*/g, '$1[redacted]'),
+          query: undefined,
+        }),
+      },
+      // `reqId` on every line: req.log (which the services' lines go through) carries only the id.
+      quietReqLogger: true,
     }),
   );
   app.use(
@@ -96,6 +119,7 @@ export function createApp(deps: Deps, opts: AppOptions) {
   app.use(cookieParser());
   app.use(express.json({ limit: deps.config.bodyLimit }));
   app.use(express.urlencoded({ extended: false, limit: deps.config.bodyLimit }));
+  app.use(bindRequestLogger);
 
   app.use('/trpc', sensitiveRateLimit(deps, isSensitiveTrpcPath));
   app.use(
@@ -103,12 +127,15 @@ export function createApp(deps: Deps, opts: AppOptions) {
     createExpressMiddleware({
       router: appRouter,
       createContext: contextFactory(deps),
-      onError: ({ error, path }) => {
+      onError: ({ error, path, req }) => {
+        noteTrpcError(req, path, error);
         if (error.code === 'INTERNAL_SERVER_ERROR')
           deps.logger.error({ err: error, path }, 'procedure failed');
       },
     }),
   );
+
+  mountRestFacades(app, deps);
 
   const adminDist = deps.config.adminDist ?? defaultAdminDist();
   if (adminDist && existsSync(path.join(adminDist, 'index.html'))) {

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { ClusterId } from '@roster/contracts';
 import { z } from 'zod';
 
@@ -85,11 +86,10 @@ export interface Config {
 export class ConfigError extends Error {}
 
 export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
-  // Empty strings mean "not set", as they do in most shells' `VAR= cmd`.
-  const present = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
+  const { present, origin } = gatherSettings(env);
   const parsed = ConfigSchema.safeParse(present);
   if (!parsed.success) {
-    const lines = parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`);
+    const lines = parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}${origin(i.path[0])}`);
     throw new ConfigError(`Invalid configuration:\n${lines.join('\n')}`);
   }
   const c = parsed.data;
@@ -169,4 +169,71 @@ export function testConfig(overrides: Partial<Config> = {}): Config {
     rateLimitPerMinute: 0,
     ...overrides,
   };
+}
+
+/**
+ * The settings from the environment over those of the optional JSON file named by
+ * ROSTER_CONFIG_FILE, whose keys are the same variable names: the environment wins.
+ * Empty strings mean "not set", as they do in most shells' `VAR= cmd`.
+ */
+function gatherSettings(env: Record<string, string | undefined>) {
+  const fromEnv = Object.fromEntries(
+    Object.entries(env).filter((e): e is [string, string] => e[1] !== undefined && e[1] !== ''),
+  );
+  const file = fromEnv.ROSTER_CONFIG_FILE;
+  const fromFile = file ? readConfigFile(file) : {};
+  const present: Record<string, string> = { ...fromFile, ...fromEnv };
+  const source = (name: string): 'environment' | 'file' | 'default' =>
+    name in fromEnv ? 'environment' : name in fromFile ? 'file' : 'default';
+  /** For error messages: where a bad value came from, when it was the file. */
+  const origin = (name: PropertyKey | undefined) =>
+    typeof name === 'string' && source(name) === 'file' ? ` (in ${file})` : '';
+  return { present, source, origin };
+}
+
+function readConfigFile(file: string): Record<string, string> {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(readFileSync(file, 'utf8'));
+  } catch (err) {
+    throw new ConfigError(
+      `Invalid configuration:\n  ROSTER_CONFIG_FILE: cannot read ${file}: ${(err as Error).message}`,
+    );
+  }
+  if (!raw || typeof raw !== 'object' || Array.isArray(raw)) {
+    throw new ConfigError(
+      `Invalid configuration:\n  ROSTER_CONFIG_FILE: ${file} must hold one JSON object whose keys are setting names`,
+    );
+  }
+  const known = new Set(Object.keys(ConfigSchema.shape));
+  const values: Record<string, string> = {};
+  const problems: string[] = [];
+  for (const [name, value] of Object.entries(raw)) {
+    if (!known.has(name)) problems.push(`  ${name}: not a Roster setting (in ${file})`);
+    else if (typeof value === 'string') values[name] = value;
+    else if (typeof value === 'number' || typeof value === 'boolean') values[name] = String(value);
+    // A list such as ROSTER_CORS_ORIGINS may be written as an array.
+    else if (Array.isArray(value) && value.every((v) => typeof v === 'string'))
+      values[name] = value.join(',');
+    else if (value !== null) problems.push(`  ${name}: must be a string, number or boolean (in ${file})`);
+  }
+  if (problems.length) throw new ConfigError(`Invalid configuration:\n${problems.join('\n')}`);
+  return values;
+}
+
+export interface SettingDescription {
+  name: string;
+  /** The effective value, defaults applied; undefined when unset. Secrets are not masked here. */
+  value: unknown;
+  source: 'environment' | 'file' | 'default';
+}
+
+/** Every setting by its variable name, with its effective value and where it came from (`roster config`). */
+export function describeSettings(
+  env: Record<string, string | undefined> = process.env,
+): SettingDescription[] {
+  loadConfig(env);
+  const { present, source } = gatherSettings(env);
+  const values = ConfigSchema.parse(present) as Record<string, unknown>;
+  return Object.keys(ConfigSchema.shape).map((name) => ({ name, value: values[name], source: source(name) }));
 }

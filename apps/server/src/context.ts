@@ -1,4 +1,5 @@
 import type { Request, Response } from 'express';
+import { AppError, isDatabaseUnavailable } from './lib/errors';
 import { sha256 } from './lib/secrets';
 import type { Actor, Deps, RequestMeta } from './services/deps';
 import { authenticateToken } from './services/tokens';
@@ -80,7 +81,21 @@ export async function resolveActor(deps: Deps, req: Request) {
   const meta = requestMeta(req);
   const presented = presentedToken(req);
   if (!presented) return { actor: null, meta, badToken: false, csrfOk: true, rawToken: null };
-  const found = presented.raw ? await authenticateToken(deps, presented.raw, meta) : null;
+  let found: Awaited<ReturnType<typeof authenticateToken>> = null;
+  try {
+    found = presented.raw ? await authenticateToken(deps, presented.raw, meta) : null;
+  } catch (err) {
+    // Checking the token needs the database: while it is away, say so rather than fail with a 500.
+    if (isDatabaseUnavailable(err)) {
+      throw new AppError(
+        'SERVICE_UNAVAILABLE',
+        'DATABASE_UNAVAILABLE',
+        'The database is unavailable; try again shortly',
+        { cause: err },
+      );
+    }
+    throw err;
+  }
   const csrfOk = presented.via !== 'cookie' || req.get('x-csrf-token') === csrfTokenFor(presented.raw);
   return {
     actor: found ? ({ ...found, via: presented.via } satisfies Actor) : null,

@@ -1,27 +1,18 @@
-import path from 'node:path';
-import { resolveDatabase } from '@roster/embedded-mongo';
-import pino from 'pino';
-import { createApp, createDeps } from './app';
+import { createApp } from './app';
 import { ConfigError, loadConfig } from './config';
-import { connectDatabase, UnsafeDatabaseError } from './db/connect';
+import { UnsafeDatabaseError } from './db/connect';
 import { ensureIndexes } from './db/models';
+import { openRuntime } from './runtime';
 import { ensureFirstAdmin, ensureWellKnownObjects } from './services/bootstrap';
 import { sweepCounters } from './services/lockout';
 import { resumeOperations } from './services/operations';
 
 async function main() {
   const config = loadConfig();
-  const logger = pino({ level: config.logLevel });
   const say = (line: string) => process.stderr.write(`[roster] ${line}\n`);
 
-  const db = await resolveDatabase({
-    uri: config.mongodbUri,
-    dataDir: path.resolve(config.dataDir),
-    log: say,
-  });
-  say(`database: ${db.description}`);
-  const connection = await connectDatabase(db.uri, config.dbName, { timeoutMs: config.dbTimeoutMs });
-  const deps = createDeps(config, connection, logger);
+  const { db, connection, deps } = await openRuntime(config, { log: say });
+  const logger = deps.logger;
 
   let ready = false;
   let draining = false;

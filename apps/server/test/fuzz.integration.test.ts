@@ -102,7 +102,7 @@ async function snapshot() {
 }
 
 describe('fuzzing every procedure with generated input', () => {
-  it('never answers 5xx and never changes data the caller may not change', async () => {
+  it('never answers 5xx and never changes data the caller may not change', { timeout: 180_000 }, async () => {
     const admin = await makeUser(server.deps, { admin: true, username: 'fuzzadmin' });
     const victim = await makeUser(server.deps, { username: 'fuzzvictim' });
     const adminCaller = await makeUser(server.deps, { admin: true });

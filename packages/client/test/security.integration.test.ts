@@ -177,7 +177,9 @@ describe('login timing', () => {
     }
     const median = (xs: number[]) => [...xs].sort((x, y) => x - y)[Math.floor(xs.length / 2)]!;
     const [mu, mw] = [median(unknown), median(wrong)];
-    console.info(`timing: median ${mu.toFixed(1)} ms for unknown users vs ${mw.toFixed(1)} ms for wrong passwords over 25 each`);
+    console.info(
+      `timing: median ${mu.toFixed(1)} ms for unknown users vs ${mw.toFixed(1)} ms for wrong passwords over 25 each`,
+    );
     expect(
       Math.abs(mu - mw) / Math.max(mu, mw),
       `unknown ${mu.toFixed(1)} ms vs wrong password ${mw.toFixed(1)} ms`,

@@ -70,14 +70,16 @@ export function mapDuplicateKey(err: unknown): never {
 const UNAVAILABLE =
   /Mongo(ose)?ServerSelectionError|MongoNetwork(Timeout)?Error|MongoNotConnectedError|PoolCleared|MongoTopologyClosedError/;
 
+/** Socket failures the driver sometimes lets through unwrapped when the server goes away mid-write. */
+const SOCKET_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ERR_SOCKET_CLOSED']);
+
 /** True for errors meaning "the database is not reachable right now" (the driver's or mongoose's, or their causes). */
 export function isDatabaseUnavailable(err: unknown): boolean {
-  for (
-    let e = err as { name?: string; cause?: unknown } | null, depth = 0;
-    e && depth < 5;
-    e = e.cause as typeof e, depth++
-  ) {
+  type E = { name?: string; code?: unknown; message?: string; cause?: unknown } | null;
+  for (let e = err as E, depth = 0; e && depth < 5; e = e.cause as E, depth++) {
     if (UNAVAILABLE.test(e.name ?? '')) return true;
+    if (typeof e.code === 'string' && SOCKET_CODES.has(e.code)) return true;
+    if (/socket has been ended by the other party/.test(e.message ?? '')) return true;
   }
   return false;
 }

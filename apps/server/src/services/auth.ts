@@ -1,5 +1,6 @@
 import type { LoginInput, SignupInput } from '@roster/contracts';
 import type { UserDoc } from '../db/models';
+import { metrics } from '../http/metrics';
 import { AppError } from '../lib/errors';
 import type { Actor, Deps, RequestMeta } from './deps';
 import { invited } from './lifecycle';
@@ -48,13 +49,16 @@ export async function verifyCredentials(
       : await deps.hasher.verifyDummy(input.password);
   if (!attempt) {
     deps.logger.warn({ key: key.startsWith('u:') ? key : 'l:<unknown login>' }, 'login refused: locked out');
+    metrics.login('locked');
     throw invalidCredentials();
   }
   if (!user || !ok || !(await canLogIn(deps, user))) {
     await recordFailure(deps, attempt);
+    metrics.login('failure');
     throw invalidCredentials();
   }
   await recordSuccess(deps, key);
+  metrics.login('success');
   if (!opts.allowExpired && user.passwordExpiresAt && user.passwordExpiresAt.getTime() <= Date.now()) {
     // Told only to someone who knows the password, so it reveals nothing to a guesser.
     throw new AppError(
@@ -83,14 +87,11 @@ export async function login(deps: Deps, input: LoginInput, meta: RequestMeta) {
     meta,
   });
   const now = new Date();
-  const updated = await deps.models.User.findOneAndUpdate(
-    { uuid: user.uuid },
-    { $set: { lastLoginAt: now } },
-    { new: true },
-  ).lean<UserDoc>();
-  const actor: Actor = { user: updated ?? user, token, via: 'bearer' };
+  await deps.models.User.updateOne({ uuid: user.uuid }, { $set: { lastLoginAt: now } });
+  const updated = { ...user, lastLoginAt: now };
+  const actor: Actor = { user: updated, token, via: 'bearer' };
   return {
-    user: await viewUser(deps, actor, updated ?? user),
+    user: await viewUser(deps, actor, updated),
     token: secret,
     session: toTokenView(token, actor),
     expiresAt: expiresAt.toISOString(),

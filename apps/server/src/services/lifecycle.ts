@@ -56,7 +56,9 @@ export async function activateUser(deps: Deps, actor: Actor, uuid?: string) {
   }
   const updated = await deps.models.User.findOneAndUpdate(
     { uuid: user.uuid },
-    { $set: { isActive: true, modifiedAt: new Date(), modifiedByUserUuid: actor.user.uuid, etag: newEtag() } },
+    {
+      $set: { isActive: true, modifiedAt: new Date(), modifiedByUserUuid: actor.user.uuid, etag: newEtag() },
+    },
     { new: true },
   ).lean<UserDoc>();
   deps.authCache.evictUser(user.uuid);

@@ -20,7 +20,9 @@ export async function runList<D, V extends { uuid: string }>(
 ) {
   const [docs, total] = await Promise.all([
     // limit 0 asks for the count alone (MongoDB would read it as "no limit").
-    plan.limit === 0 ? Promise.resolve([] as D[]) : model.find(plan.filter).sort(plan.sort).skip(plan.skip).limit(plan.limit).lean<D[]>(),
+    plan.limit === 0
+      ? Promise.resolve([] as D[])
+      : model.find(plan.filter).sort(plan.sort).skip(plan.skip).limit(plan.limit).lean<D[]>(),
     opts.count ? model.countDocuments(plan.countFilter) : Promise.resolve(undefined),
   ]);
   const views = await toViews(docs);

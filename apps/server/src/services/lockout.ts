@@ -1,3 +1,4 @@
+import { metrics } from '../http/metrics';
 import type { Deps } from './deps';
 
 interface LockoutDoc {
@@ -50,6 +51,7 @@ export async function recordFailure(deps: Deps, attempt: LockoutDoc): Promise<vo
   if (threshold === 0) return;
   const now = new Date();
   if (attempt.attempts >= threshold) {
+    metrics.lockout();
     const wait = Math.min(maxMs, baseMs * 2 ** attempt.level);
     await deps.models.Lockout.updateOne(
       { _id: attempt._id },

@@ -105,13 +105,12 @@ export async function allUsersGroupId(deps: Deps): Promise<number | undefined> {
 }
 
 export async function viewUsers(deps: Deps, actor: Actor | null, users: UserDoc[]): Promise<UserView[]> {
-  const [groups, allUsersId] = await Promise.all([
-    groupIdsOf(
-      deps,
-      users.map((u) => u.uuid),
-    ),
-    allUsersGroupId(deps),
-  ]);
+  // Group ids cost two queries; they are needed only where the view shows them (self, admins)
+  // or to tell whether an inactive user is invited. Other users' public views skip them.
+  const need = users.filter((u) => seesPrivateFields(actor, u) || !u.isActive).map((u) => u.uuid);
+  const [groups, allUsersId] = need.length
+    ? await Promise.all([groupIdsOf(deps, need), allUsersGroupId(deps)])
+    : [new Map<string, number[]>(), undefined];
   return users.map((u) => toUserView(deps, actor, u, { groups: groups.get(u.uuid) ?? [], allUsersId }));
 }
 

@@ -1,0 +1,3 @@
+import { rosterProject } from '@roster/vitest-preset';
+
+export default rosterProject({ test: { name: 'bench' } });
