@@ -1,0 +1,67 @@
+import { zodResolver } from '@hookform/resolvers/zod';
+import { Button, Group, SimpleGrid, Stack } from '@mantine/core';
+import { ChangePasswordInput } from '@roster/contracts';
+import { useMutation, useQueryClient } from '@tanstack/react-query';
+import { useForm } from 'react-hook-form';
+import { z } from 'zod';
+import { PasswordField } from '../../components/password-field';
+import { api } from '../../lib/api';
+import { applyServerErrors } from '../../lib/forms';
+import { notifySuccess } from '../../lib/notify';
+
+const PasswordSchema = ChangePasswordInput.extend({ confirm: z.string() }).refine(
+  (v) => v.newPassword === v.confirm,
+  { path: ['confirm'], message: 'does not match the new password' },
+);
+type PasswordValues = z.input<typeof PasswordSchema>;
+
+export function PasswordForm() {
+  const qc = useQueryClient();
+  const form = useForm<PasswordValues>({
+    resolver: zodResolver(PasswordSchema),
+    defaultValues: { oldPassword: '', newPassword: '', confirm: '' },
+  });
+  const change = useMutation({
+    mutationFn: ({ oldPassword, newPassword }: PasswordValues) =>
+      api.users.changePassword.mutate({ oldPassword, newPassword }),
+    onSuccess: () => {
+      notifySuccess('Your password was changed; your other sessions and tokens were signed out');
+      form.reset();
+      return qc.invalidateQueries({ queryKey: ['tokens.list'] });
+    },
+    onError: (err) =>
+      applyServerErrors(form, err, ['oldPassword', 'newPassword'], 'Could not change the password'),
+  });
+  const { errors } = form.formState;
+  return (
+    <form onSubmit={form.handleSubmit((v) => change.mutate(v))} noValidate>
+      <Stack>
+        <PasswordField
+          label="Current password"
+          autoComplete="current-password"
+          {...form.register('oldPassword')}
+          error={errors.oldPassword?.message}
+        />
+        <SimpleGrid cols={{ base: 1, sm: 2 }}>
+          <PasswordField
+            label="New password"
+            autoComplete="new-password"
+            {...form.register('newPassword')}
+            error={errors.newPassword?.message}
+          />
+          <PasswordField
+            label="Repeat the new password"
+            autoComplete="new-password"
+            {...form.register('confirm')}
+            error={errors.confirm?.message}
+          />
+        </SimpleGrid>
+        <Group justify="flex-end">
+          <Button type="submit" loading={change.isPending}>
+            Change password
+          </Button>
+        </Group>
+      </Stack>
+    </form>
+  );
+}
