@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { createExpressMiddleware } from '@trpc/server/adapters/express';
+import compression from 'compression';
 import cookieParser from 'cookie-parser';
 import cors from 'cors';
 import express, { type ErrorRequestHandler } from 'express';
@@ -139,11 +140,21 @@ export function createApp(deps: Deps, opts: AppOptions) {
 
   const adminDist = deps.config.adminDist ?? defaultAdminDist();
   if (adminDist && existsSync(path.join(adminDist, 'index.html'))) {
-    app.use(express.static(adminDist, { index: false, maxAge: '1h' }));
-    // Client-side routes of the console all load its index page.
-    app.get(/^\/(?!trpc|api|arvados|discovery|healthz|readyz|metrics).*/, (_req, res) => {
+    // Only the console's files are compressed: API answers are small and latency-bound.
+    const consoleFiles = express.Router();
+    consoleFiles.use(compression());
+    // Vite names every asset by its content hash, so an asset never changes under its name.
+    consoleFiles.use(
+      '/assets',
+      express.static(path.join(adminDist, 'assets'), { immutable: true, maxAge: '365d', fallthrough: false }),
+    );
+    consoleFiles.use(express.static(adminDist, { index: false, maxAge: '1h' }));
+    // Client-side routes of the console all load its index page, which is always revalidated.
+    consoleFiles.get(/^\/(?!trpc|api|arvados|discovery|healthz|readyz|metrics).*/, (_req, res) => {
+      res.setHeader('Cache-Control', 'no-cache');
       res.sendFile(path.join(adminDist, 'index.html'));
     });
+    app.use(consoleFiles);
   }
 
   app.use((_req, res) => {
