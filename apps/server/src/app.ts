@@ -49,7 +49,7 @@ const REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/;
 export function createApp(deps: Deps, opts: AppOptions) {
   const app = express();
   app.disable('x-powered-by');
-  app.set('trust proxy', 'loopback');
+  app.set('trust proxy', deps.config.trustProxy);
   app.use(httpMetrics(deps, Object.keys(appRouter._def.procedures)));
   app.use((_req, res, next) => {
     if (opts.isDraining?.()) res.setHeader('connection', 'close');

@@ -6,7 +6,37 @@ const bool = z
   .enum(['true', 'false', '1', '0', 'yes', 'no', 'on', 'off'], { message: 'must be true or false' })
   .transform((v) => ['true', '1', 'yes', 'on'].includes(v));
 const int = (min: number, max: number) =>
-  z.coerce.number({ message: 'must be a number' }).int('must be a whole number').min(min).max(max);
+  z.coerce
+    .number({ error: (issue) => (issue.code === 'invalid_type' ? 'must be a number' : undefined) })
+    .int('must be a whole number')
+    .min(min, `must be at least ${min}`)
+    .max(max, `must be at most ${max}`);
+
+/**
+ * Express's `trust proxy`: which hops may set X-Forwarded-For, so that rate limits and the audit
+ * log see the client's address and not the load balancer's. Names (loopback, linklocal,
+ * uniquelocal), addresses and CIDR ranges, comma-separated; or a number of hops.
+ */
+const trustProxy = z
+  .string()
+  .trim()
+  .refine(
+    (v) =>
+      /^\d{1,2}$/.test(v) ||
+      v
+        .split(',')
+        .map((p) => p.trim())
+        .every((p) => /^(loopback|linklocal|uniquelocal|[0-9a-fA-F.:]+(\/\d{1,3})?)$/.test(p)),
+    'a hop count, or comma-separated loopback, linklocal, uniquelocal, addresses or CIDR ranges',
+  )
+  .transform((v): number | string[] =>
+    /^\d{1,2}$/.test(v)
+      ? Number(v)
+      : v
+          .split(',')
+          .map((p) => p.trim())
+          .filter(Boolean),
+  );
 
 /**
  * Every setting Roster reads, from the environment. This is the only place that touches
@@ -53,6 +83,7 @@ const ConfigSchema = z.object({
   ROSTER_RATE_LIMIT_PER_MINUTE: int(0, 1_000_000).default(30),
   ROSTER_DB_TIMEOUT_MS: int(100, 120_000).default(3_000),
   ROSTER_REQUEST_TIMEOUT_MS: int(1_000, 600_000).default(30_000),
+  ROSTER_TRUST_PROXY: trustProxy.default(['loopback']),
 });
 
 export interface Config {
@@ -81,6 +112,8 @@ export interface Config {
   rateLimitPerMinute: number;
   dbTimeoutMs: number;
   requestTimeoutMs: number;
+  /** Express `trust proxy`: a hop count or the trusted proxies' names, addresses and ranges. */
+  trustProxy: number | string[];
 }
 
 export class ConfigError extends Error {}
@@ -153,6 +186,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     rateLimitPerMinute: c.ROSTER_RATE_LIMIT_PER_MINUTE,
     dbTimeoutMs: c.ROSTER_DB_TIMEOUT_MS,
     requestTimeoutMs: c.ROSTER_REQUEST_TIMEOUT_MS,
+    trustProxy: c.ROSTER_TRUST_PROXY,
   };
 }
 

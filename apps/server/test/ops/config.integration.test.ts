@@ -18,6 +18,27 @@ function configFile(name: string, content: unknown) {
   return file;
 }
 
+describe('settings', () => {
+  it.each([
+    [{ PORT: '70000' }, 'PORT: must be at most 65535'],
+    [{ PORT: 'http' }, 'PORT: must be a number'],
+    [{ PORT: '80.5' }, 'PORT: must be a whole number'],
+    [{ ROSTER_TRUST_PROXY: 'everyone' }, 'ROSTER_TRUST_PROXY: a hop count, or comma-separated'],
+  ])('refuses %o with a message saying what is wrong', (env, message) => {
+    expect(() => loadConfig(env)).toThrow(message);
+  });
+
+  it('reads the trusted proxies as a hop count or a list', () => {
+    expect(loadConfig({}).trustProxy).toEqual(['loopback']);
+    expect(loadConfig({ ROSTER_TRUST_PROXY: '2' }).trustProxy).toBe(2);
+    expect(loadConfig({ ROSTER_TRUST_PROXY: 'loopback, 10.0.0.0/8,fd00::1' }).trustProxy).toEqual([
+      'loopback',
+      '10.0.0.0/8',
+      'fd00::1',
+    ]);
+  });
+});
+
 describe('configuration file', () => {
   it('provides settings under their variable names; the environment wins', () => {
     const file = configFile('ok.json', {
