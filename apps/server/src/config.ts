@@ -81,6 +81,7 @@ const ConfigSchema = z.object({
   ROSTER_LOCKOUT_BASE_SECONDS: int(1, 86_400).default(30),
   ROSTER_LOCKOUT_MAX_SECONDS: int(1, 604_800).default(3_600),
   ROSTER_RATE_LIMIT_PER_MINUTE: int(0, 1_000_000).default(30),
+  ROSTER_SIGNUP_CONFLICTS_PER_HOUR: int(0, 1_000_000).default(10),
   ROSTER_DB_TIMEOUT_MS: int(100, 120_000).default(3_000),
   ROSTER_REQUEST_TIMEOUT_MS: int(1_000, 600_000).default(30_000),
   ROSTER_TRUST_PROXY: trustProxy.default(['loopback']),
@@ -110,6 +111,8 @@ export interface Config {
   lockout: { threshold: number; baseMs: number; maxMs: number };
   /** Requests per minute per address on login, signup, token creation and password change (0: off). */
   rateLimitPerMinute: number;
+  /** "Username/email taken" answers to self-registration per address and hour (0: unlimited). */
+  signupConflictsPerHour: number;
   dbTimeoutMs: number;
   requestTimeoutMs: number;
   /** Express `trust proxy`: a hop count or the trusted proxies' names, addresses and ranges. */
@@ -184,6 +187,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       maxMs: c.ROSTER_LOCKOUT_MAX_SECONDS * 1000,
     },
     rateLimitPerMinute: c.ROSTER_RATE_LIMIT_PER_MINUTE,
+    signupConflictsPerHour: c.ROSTER_SIGNUP_CONFLICTS_PER_HOUR,
     dbTimeoutMs: c.ROSTER_DB_TIMEOUT_MS,
     requestTimeoutMs: c.ROSTER_REQUEST_TIMEOUT_MS,
     trustProxy: c.ROSTER_TRUST_PROXY,
@@ -201,6 +205,7 @@ export function testConfig(overrides: Partial<Config> = {}): Config {
     argon2: { memoryCost: 1024, timeCost: 1, parallelism: 1 },
     lockout: { threshold: 0, baseMs: 30_000, maxMs: 3_600_000 },
     rateLimitPerMinute: 0,
+    signupConflictsPerHour: 0,
     ...overrides,
   };
 }

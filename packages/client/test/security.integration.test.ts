@@ -102,6 +102,50 @@ describe('per-address rate limits', () => {
   });
 });
 
+describe('"taken" answers to self-registration', () => {
+  const ctx = useServer({ signupConflictsPerHour: 3 });
+
+  it('are rationed per address, in parallel too, while free names still register', async () => {
+    const owner = await ctx.user();
+    const probe = (i: number) =>
+      failure(
+        ctx.anon.auth.signup.mutate({
+          username: i % 2 ? owner.username.toUpperCase() : `probe${i}x`,
+          email: i % 2 ? `probe${i}@example.com` : owner.user.email!,
+          password: 'long enough pw',
+        }),
+      ).then((e) => e.appCode);
+    expect(await probe(1)).toBe('USERNAME_TAKEN');
+    // A free name is not a probe: it registers and leaves the budget as it was.
+    await ctx.anon.auth.signup.mutate({
+      username: 'freshname',
+      email: 'fresh@example.com',
+      password: 'long enough pw',
+    });
+
+    // Ten probes at once: two more are told (three in all), the rest are refused unread.
+    const answers = await Promise.all(Array.from({ length: 10 }, (_, i) => probe(i)));
+    const told = answers.filter((a) => a === 'USERNAME_TAKEN' || a === 'EMAIL_TAKEN');
+    expect(told).toHaveLength(2);
+    expect(answers.filter((a) => a === 'RATE_LIMITED')).toHaveLength(8);
+    console.info(`signup probes: 11 sent for a taken account, 3 answered "taken", 8 refused unread`);
+
+    // Spent: the address gets no more answers for the hour, over REST either.
+    const rest = await fetch(`${ctx.url}/api/v1/users/`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({
+        username: owner.username,
+        email: 'other@example.com',
+        password: 'long enough pw',
+        confirmPassword: 'long enough pw',
+      }),
+    });
+    expect(rest.status).toBe(429);
+    expect(JSON.stringify(await rest.json())).not.toMatch(/taken|exists/i);
+  });
+});
+
 describe('two server processes on one database', () => {
   const uri = () => inject('mongoUri');
   let a: Awaited<ReturnType<typeof startTestServer>>;

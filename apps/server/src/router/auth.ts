@@ -14,6 +14,7 @@ import { csrfTokenFor } from '../context';
 import { AppError } from '../lib/errors';
 import * as auth from '../services/auth';
 import { SETUP_TOKEN_LABEL } from '../services/bootstrap';
+import { signupWithConflictBudget } from '../services/signup-guard';
 import { viewUser } from '../services/user-view';
 import { createUser } from '../services/users';
 import { authedProcedure, publicProcedure, router } from '../trpc';
@@ -29,7 +30,7 @@ export const authRouter = router({
     .input(SignupInput)
     .output(UserView)
     .mutation(async ({ ctx, input }) => {
-      const user = await auth.signup(ctx.deps, input);
+      const user = await signupWithConflictBudget(ctx.deps, input, ctx.meta);
       return viewUser(ctx.deps, { user, token: null, via: 'internal' }, user);
     }),
 

@@ -19,6 +19,7 @@ import { AppError, notFound } from '../../lib/errors';
 import * as auth from '../../services/auth';
 import type { Actor, Deps } from '../../services/deps';
 import { listGroups, members } from '../../services/groups';
+import { signupWithConflictBudget } from '../../services/signup-guard';
 import { viewUser } from '../../services/user-view';
 import { changePassword, createUser, deleteUser, listUsers, updateUser } from '../../services/users';
 import {
@@ -299,7 +300,7 @@ export function dioptraRouter(deps: Deps): Router {
         if (byAdmin) call.audit.action = 'users.create';
         const user = byAdmin
           ? await createUser(deps, byAdmin, { ...fields, isAdmin: false, prefs: {} }, { source: 'admin' })
-          : await auth.signup(deps, fields);
+          : await signupWithConflictBudget(deps, fields, call.meta);
         call.audit.targetUuid = user.uuid;
         const self: Actor = { user, token: null, via: 'internal' };
         return currentUser(deps, self, await viewUser(deps, self, user));
