@@ -9,11 +9,12 @@ import { ensureVenv, runClient } from './python';
 
 let server: TestServer;
 let python: string;
+const logLines: string[] = [];
 beforeAll(async () => {
   const venv = await ensureVenv();
   python = venv.python;
   console.log(`[compat] Python venv ready in ${venv.ms} ms`);
-  server = await startTestServer({ uri: inject('mongoUri') });
+  server = await startTestServer({ uri: inject('mongoUri'), logLines });
 }, 15 * 60_000);
 afterAll(() => server?.close());
 
@@ -265,6 +266,28 @@ describe('the Arvados Python SDK against /arvados/v1', () => {
     const text = JSON.stringify(rest);
     for (const secret of [...secrets, '$argon2', 'passwordHash', admin.password])
       expect(text).not.toContain(secret);
+  });
+
+  it('keeps passwords, password hashes and token secrets out of the log and the audit trail', async () => {
+    const hashes = (await server.deps.models.User.find({}, { passwordHash: 1 }).lean())
+      .map((u) => u.passwordHash)
+      .filter((h): h is string => Boolean(h));
+    const secrets = (await server.deps.models.Token.find({}, { secretHash: 1 }).lean()).map(
+      (t) => t.secretHash,
+    );
+    const events = await server.deps.models.AuditEvent.find({}).lean();
+    const text = `${logLines.join('\n')}\n${JSON.stringify(events)}`;
+    expect(logLines.length).toBeGreaterThan(20);
+    for (const secret of [
+      ...[admin.password, out.authenticate.body.api_token, out.token_create.api_token],
+      ...hashes,
+      ...secrets,
+      '$argon2',
+    ])
+      expect(text.includes(secret), `found ${secret.slice(0, 12)}…`).toBe(false);
+    // Token strings are v2/<uuid>/<secret>: the secret part must not appear even alone.
+    for (const token of text.matchAll(/v2\/[a-z0-9-]+\/([a-z0-9]{20,})/g))
+      expect.fail(`token secret in the log: ${token[0].slice(0, 40)}`);
   });
 
   it('audits the mutations with the native action names', async () => {
