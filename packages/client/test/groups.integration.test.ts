@@ -146,6 +146,32 @@ describe('groups', () => {
     expect(members.itemsAvailable).toBe(0);
   });
 
+  it('never lets two parallel grants close a cycle between them', async () => {
+    let bothRefused = 0;
+    for (let round = 0; round < 12; round++) {
+      const a = await admin.client.groups.create.mutate({ name: `race a ${round}` });
+      const b = await admin.client.groups.create.mutate({ name: `race b ${round}` });
+      const c = await admin.client.groups.create.mutate({ name: `race c ${round}` });
+      // a → b and b → c at once with c → a: any two may stand, never all three.
+      const outcomes = await Promise.allSettled([
+        admin.client.permissions.grant.mutate({ tailUuid: a.uuid, headUuid: b.uuid, level: 'can_read' }),
+        admin.client.permissions.grant.mutate({ tailUuid: b.uuid, headUuid: c.uuid, level: 'can_read' }),
+        admin.client.permissions.grant.mutate({ tailUuid: c.uuid, headUuid: a.uuid, level: 'can_read' }),
+      ]);
+      const stood = outcomes.filter((o) => o.status === 'fulfilled').length;
+      for (const o of outcomes) if (o.status === 'rejected') expect(String(o.reason)).toMatch(/cycle/);
+      const links = await admin.client.permissions.list.query({
+        filters: [['headUuid', 'in', [a.uuid, b.uuid, c.uuid]]],
+      });
+      expect(links.items).toHaveLength(stood);
+      expect(stood).toBeLessThan(3);
+      if (stood < 2) bothRefused++;
+    }
+    console.info(
+      `cycle race: 12 rounds of 3 parallel grants closing a triangle, ${bothRefused} rounds refused more than one`,
+    );
+  });
+
   it('ends parallel membership edits consistently: one link per member, none duplicated', async () => {
     const g = await admin.client.groups.create.mutate({ name: 'busy' });
     const users = await Promise.all(Array.from({ length: 8 }, () => ctx.user()));

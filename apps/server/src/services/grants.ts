@@ -54,8 +54,9 @@ export async function grant(deps: Deps, actor: Actor, input: z.output<typeof Gra
   };
   const key = relationKey(link);
   const now = new Date();
+  let inserted = false;
   try {
-    await deps.models.Link.updateOne(
+    const res = await deps.models.Link.updateOne(
       { relationKey: key },
       {
         $set: { name: input.level, modifiedAt: now },
@@ -72,11 +73,27 @@ export async function grant(deps: Deps, actor: Actor, input: z.output<typeof Gra
       },
       { upsert: true },
     );
+    inserted = res.upsertedCount > 0;
   } catch (err) {
     if ((err as { code?: number }).code !== 11000) throw err;
     await deps.models.Link.updateOne({ relationKey: key }, { $set: { name: input.level, modifiedAt: now } });
   }
+  if (inserted) await undoIfCycle(deps, key, input.tailUuid, input.headUuid);
   return toLinkView((await deps.models.Link.findOne({ relationKey: key }).lean<LinkDoc>())!);
+}
+
+/**
+ * The check before the insert cannot see a concurrent grant of the opposite edge (A in B while
+ * B joins A). Checked again once the edge is stored, every such race is caught by at least the
+ * later of the two: a grant that now closes a cycle takes its own edge back and is refused.
+ */
+async function undoIfCycle(deps: Deps, key: string, tailUuid: string, headUuid: string) {
+  try {
+    await assertNoCycle(deps, tailUuid, headUuid);
+  } catch (err) {
+    await deps.models.Link.deleteOne({ relationKey: key });
+    throw err;
+  }
 }
 
 /** Removes a permission link. The target's managers may, and so may the member leaving. */

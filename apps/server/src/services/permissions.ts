@@ -95,6 +95,7 @@ export async function levelOn(
 export async function assertNoCycle(deps: Deps, tailUuid: string, headUuid: string): Promise<void> {
   if (uuidType(tailUuid) !== 'group' || uuidType(headUuid) !== 'group') return;
   if (tailUuid === headUuid) throw invariant('a group cannot be a member of itself', 'tailUuid');
+  // Whether or not tail → head is stored yet, head reaching tail means a cycle through it.
   const reachable = await groupClosure(deps, headUuid);
   if (reachable.has(tailUuid)) {
     throw new AppError(
