@@ -1,5 +1,6 @@
-import type { RequestHandler } from 'express';
+import type { Request, RequestHandler, Response } from 'express';
 import { type IncrementResponse, type Options, rateLimit, type Store } from 'express-rate-limit';
+import { tooMany } from '../lib/errors';
 import type { Deps } from '../services/deps';
 
 /**
@@ -69,11 +70,34 @@ export const RATE_LIMITED_PROCEDURES = [
   'users.changePassword',
 ];
 
+/** The native (tRPC-shaped) 429. */
+function trpcTooMany(_req: Request, res: Response) {
+  res.status(429).json({
+    error: {
+      message: tooMany().message,
+      code: -32029,
+      data: {
+        code: 'TOO_MANY_REQUESTS',
+        httpStatus: 429,
+        appCode: 'RATE_LIMITED',
+        field: null,
+        fieldErrors: null,
+        formErrors: null,
+      },
+    },
+  });
+}
+
 /**
  * Per-address limit on the sensitive tRPC procedures (a batched call counts if any of its
- * procedures is one). REST facades mount the same limiter on their own login routes.
+ * procedures is one). REST facades mount the same limiter on their own login routes, with
+ * `answer` giving the 429 in their dialect's error envelope.
  */
-export function sensitiveRateLimit(deps: Deps, isSensitive: (path: string) => boolean): RequestHandler {
+export function sensitiveRateLimit(
+  deps: Deps,
+  isSensitive: (path: string) => boolean,
+  answer: (req: Request, res: Response) => void = trpcTooMany,
+): RequestHandler {
   const limit = deps.config.rateLimitPerMinute;
   if (limit === 0) return (_req, _res, next) => next();
   return rateLimit({
@@ -85,22 +109,7 @@ export function sensitiveRateLimit(deps: Deps, isSensitive: (path: string) => bo
     skip: (req) => req.method === 'OPTIONS' || !isSensitive(req.path),
     // An unreachable database must not turn into a 500 here; the request then fails on its own.
     passOnStoreError: true,
-    handler: (_req, res) => {
-      res.status(429).json({
-        error: {
-          message: 'Too many requests from this address; wait a minute and try again',
-          code: -32029,
-          data: {
-            code: 'TOO_MANY_REQUESTS',
-            httpStatus: 429,
-            appCode: 'RATE_LIMITED',
-            field: null,
-            fieldErrors: null,
-            formErrors: null,
-          },
-        },
-      });
-    },
+    handler: answer,
   });
 }
 

@@ -26,6 +26,8 @@ export class AppError extends TRPCError {
 export const notFound = (what: string) => new AppError('NOT_FOUND', 'NOT_FOUND', `${what} not found`);
 export const forbidden = (message = 'You are not allowed to do that') =>
   new AppError('FORBIDDEN', 'FORBIDDEN', message);
+export const tooMany = (message = 'Too many requests from this address; wait a minute and try again') =>
+  new AppError('TOO_MANY_REQUESTS', 'RATE_LIMITED', message);
 export const invariant = (message: string, field?: string) =>
   new AppError('UNPROCESSABLE_CONTENT', 'INVARIANT_VIOLATION', message, field ? { field } : {});
 

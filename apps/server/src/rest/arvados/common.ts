@@ -1,8 +1,18 @@
 import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
-import { forbidden } from '../../lib/errors';
-import type { Actor } from '../../services/deps';
-import { appCodeOf, type Call, type Dialect, type Gate, messageOf, parseBool, statusOf } from '../shared';
+import { sensitiveRateLimit } from '../../http/rate-limit';
+import { forbidden, tooMany } from '../../lib/errors';
+import type { Actor, Deps } from '../../services/deps';
+import {
+  appCodeOf,
+  bareCall,
+  type Call,
+  type Dialect,
+  type Gate,
+  messageOf,
+  parseBool,
+  statusOf,
+} from '../shared';
 import type { MethodDoc, Param } from './discovery';
 import { jsonParam, type ListParams } from './list';
 
@@ -21,6 +31,15 @@ export function sendError(call: Call, err: unknown) {
     errors: [requestId ? `${message} (${requestId})` : message],
     error_token: `${Math.floor(Date.now() / 1000)}+${randomBytes(4).toString('hex')}`,
   });
+}
+
+/** The per-address limit of the sensitive routes, answering 429 in Arvados's envelope. */
+export function arvadosRateLimit(deps: Deps) {
+  return sensitiveRateLimit(
+    deps,
+    () => true,
+    (req, res) => sendError(bareCall(deps, req, res), tooMany()),
+  );
 }
 
 const CURRENT_TOKEN = '/arvados/v1/api_client_authorizations/current';

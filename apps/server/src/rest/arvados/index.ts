@@ -1,9 +1,8 @@
 import express, { type RequestHandler, type Router } from 'express';
-import { sensitiveRateLimit } from '../../http/rate-limit';
 import { AppError } from '../../lib/errors';
 import type { Deps } from '../../services/deps';
 import { bareCall, restHandler } from '../shared';
-import { dialect, sendError } from './common';
+import { arvadosRateLimit, dialect, sendError } from './common';
 import { discoveryDocument } from './discovery';
 import { groupMethods } from './groups';
 import { linkMethods } from './links';
@@ -47,7 +46,7 @@ export function arvadosRouter(deps: Deps): { api: Router; discovery: RequestHand
       m.httpMethod.toLowerCase() as 'get' | 'post' | 'put' | 'delete',
       ...(m.patch ? (['patch'] as const) : []),
     ];
-    const limited = m.rateLimited ? [sensitiveRateLimit(deps, () => true)] : [];
+    const limited = m.rateLimited ? [arvadosRateLimit(deps)] : [];
     for (const verb of verbs) router[verb](path, ...limited, handler);
   }
 

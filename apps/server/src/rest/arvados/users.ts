@@ -1,7 +1,6 @@
 import { ListUsersInput, LoginInput, MergeInput, UserCreateInput, UserUpdatePatch } from '@roster/contracts';
 import type { RequestHandler } from 'express';
 import { z } from 'zod';
-import { sensitiveRateLimit } from '../../http/rate-limit';
 import { AppError, notFound } from '../../lib/errors';
 import * as auth from '../../services/auth';
 import type { Deps } from '../../services/deps';
@@ -11,6 +10,7 @@ import * as users from '../../services/users';
 import { parseBool, parseInput, restHandler } from '../shared';
 import {
   type ArvMethod,
+  arvadosRateLimit,
   BodyObject,
   checkList,
   dialect,
@@ -291,7 +291,7 @@ const AuthenticateBody = z.object({ username: LoginInput.shape.login, password: 
 /** users.authenticate: not in the discovery document (nor in Arvados's); clients POST to it directly. */
 export function authenticateHandler(deps: Deps): RequestHandler[] {
   return [
-    sensitiveRateLimit(deps, () => true),
+    arvadosRateLimit(deps),
     restHandler(deps, dialect, 'public', {
       audit: 'auth.login',
       input: AuthenticateBody,

@@ -15,7 +15,7 @@ import { z } from 'zod';
 import { sessionCookies } from '../../context';
 import type { UserDoc } from '../../db/models';
 import { sensitiveRateLimit } from '../../http/rate-limit';
-import { AppError, notFound } from '../../lib/errors';
+import { AppError, notFound, tooMany } from '../../lib/errors';
 import * as auth from '../../services/auth';
 import type { Actor, Deps } from '../../services/deps';
 import { listGroups, members } from '../../services/groups';
@@ -252,7 +252,11 @@ export function dioptraRouter(deps: Deps): Router {
   const router = express.Router();
   // Logins, registrations and password changes cost a password hash: limited per address,
   // on the same counters as the tRPC procedures.
-  const limited: RequestHandler = sensitiveRateLimit(deps, () => true);
+  const limited: RequestHandler = sensitiveRateLimit(
+    deps,
+    () => true,
+    (req, res) => sendDioptraError(bareCall(deps, req, res), tooMany()),
+  );
 
   router.get(
     '/users',
