@@ -1,3 +1,4 @@
+import { escapeLike } from '@roster/contracts';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { failure, useServer } from './harness';
 
@@ -214,6 +215,30 @@ describe('users.list', () => {
         isActive: i % 3 !== 0,
       });
     }
+  });
+
+  it('matches like patterns as SQL does: % any run, _ one character, backslash escapes', async () => {
+    for (const [i, lastName] of ['Under_Score', 'UnderXScore', '100% Pure'].entries())
+      await admin.client.users.create.mutate({
+        username: `likeuser${i}`,
+        email: `like${i}@like.example`,
+        lastName,
+      });
+    const names = async (pattern: string, op: 'like' | 'ilike' = 'like') =>
+      (
+        await admin.client.users.list.query({
+          filters: [['lastName', op, pattern]],
+          order: [{ field: 'username', dir: 'asc' }],
+        })
+      ).items.map((u) => u.lastName);
+    expect(await names('Under_Score')).toEqual(['Under_Score', 'UnderXScore']);
+    expect(await names(`${escapeLike('Under_')}%`)).toEqual(['Under_Score']);
+    expect(await names('%r\\_S%')).toEqual(['Under_Score']);
+    expect(await names('under%score', 'ilike')).toEqual(['Under_Score', 'UnderXScore']);
+    expect(await names(`%${escapeLike('0% P')}%`)).toEqual(['100% Pure']);
+    expect(await names('%0%P%')).toEqual(['100% Pure']);
+    const bad = await failure(admin.client.users.list.query({ filters: [['lastName', 'like', 'oops\\']] }));
+    expect(bad).toMatchObject({ appCode: 'VALIDATION_FAILED', field: 'filters.0.2' });
   });
 
   it('filters with every operator and orders by an indexed field', async () => {

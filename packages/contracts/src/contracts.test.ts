@@ -44,7 +44,9 @@ describe('the list vocabulary', () => {
     expect(bad([['isAdmin', '<', true]])).toBe(false);
     expect(bad([['createdAt', '>', 'not a date']])).toBe(false);
     expect(bad([['username', 'in', 'alice']])).toBe(false);
-    expect(bad([['username', 'like', 'a%b%']])).toBe(false);
+    expect(bad([['username', 'like', 'a%b_%']])).toBe(true);
+    expect(bad([['username', 'like', 'ends with a lone \\']])).toBe(false);
+    expect(bad([['username', 'like', 'escaped \\\\']])).toBe(true);
     expect(bad([['username', 'ilike', '%ali%']])).toBe(true);
     expect(bad([['id', 'like', '1%']])).toBe(false);
     expect(bad([['passwordHash', '=', 'x']])).toBe(false);

@@ -44,10 +44,8 @@ function operandProblem(type: FieldType, op: FilterOperator, operand: unknown): 
   if (op === 'like' || op === 'ilike') {
     if (type !== 'string' && type !== 'uuid') return `${op} applies to text fields only`;
     if (typeof operand !== 'string') return `${op} takes a pattern string`;
-    const inner = operand.replace(/^%/, '').replace(/%$/, '');
-    if (inner.includes('%') || inner.includes('_')) {
-      return 'like patterns are "prefix%" or "%contains%"; "%" and "_" may not appear inside';
-    }
+    // SQL LIKE: % any run, _ any one character, \\ makes the next character literal.
+    if (/(^|[^\\])(\\\\)*\\$/.test(operand)) return 'a like pattern cannot end with a lone "\\"';
     return undefined;
   }
   if (operand === null) return op === '=' || op === '!=' ? undefined : `${op} cannot compare with null`;
@@ -121,4 +119,9 @@ export function listOutput<T extends z.ZodType>(item: T) {
     /** Present when `count: true` was asked for. */
     itemsAvailable: z.number().int().optional(),
   });
+}
+
+/** Escapes text for use inside a like pattern, so `%`, `_` and `\\` in it match themselves. */
+export function escapeLike(text: string): string {
+  return text.replace(/[\\%_]/g, (c) => `\\${c}`);
 }

@@ -67,18 +67,36 @@ function filterClause(
       return operand ? { [db]: { $exists: true, $ne: null } } : { [db]: null };
     case 'like':
     case 'ilike': {
-      const pattern = String(operand);
-      const contains = pattern.startsWith('%');
-      const prefix = pattern.endsWith('%');
-      const inner = pattern.replace(/^%/, '').replace(/%$/, '');
       const insensitive = op === 'ilike';
       // A lowercased key field lets a case-insensitive prefix match use its index.
       const target = insensitive && f.key ? f.key : db;
-      const text = insensitive && f.key ? inner.toLowerCase() : inner;
-      const source = `${contains ? '' : '^'}${escapeRegex(text)}${prefix ? '' : '$'}`;
-      return { [target]: { $regex: source, ...(insensitive && !f.key ? { $options: 'i' } : {}) } };
+      const pattern = insensitive && f.key ? String(operand).toLowerCase() : String(operand);
+      return {
+        [target]: { $regex: likeToRegex(pattern), ...(insensitive && !f.key ? { $options: 'i' } : {}) },
+      };
     }
   }
+}
+
+/**
+ * SQL LIKE as an anchored regular expression: `%` any run, `_` any one character, `\\x` a literal
+ * x. Leading and trailing `%` drop the anchor instead of adding `.*`, so "abc%" stays `^abc`,
+ * the prefix form an index can serve.
+ */
+export function likeToRegex(pattern: string): string {
+  const ANY = '.*';
+  const parts: string[] = [];
+  for (let i = 0; i < pattern.length; i++) {
+    const c = pattern[i]!;
+    if (c === '\\' && i + 1 < pattern.length) parts.push(escapeRegex(pattern[++i]!));
+    else parts.push(c === '%' ? ANY : c === '_' ? '.' : escapeRegex(c));
+  }
+  const open = parts[0] !== ANY;
+  const close = parts.at(-1) !== ANY;
+  let [from, to] = [0, parts.length];
+  while (from < to && parts[from] === ANY) from++;
+  while (to > from && parts[to - 1] === ANY) to--;
+  return `${open ? '^' : ''}${parts.slice(from, to).join('')}${close ? '$' : ''}`;
 }
 
 interface CursorState {
