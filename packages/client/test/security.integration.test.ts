@@ -206,11 +206,11 @@ describe('login timing', () => {
   const ctx = useServer({ argon2: { memoryCost: 19_456, timeCost: 2, parallelism: 1 } });
 
   it.each([
-    ['a wrong password', 'definitely wrong'],
-    ['an empty password', ''],
+    { what: 'a wrong password', password: 'definitely wrong' },
+    { what: 'an empty password', password: '' },
   ])(
-    'takes the same time for an unknown user as for a known one with %s (medians within 15%%)',
-    async (what, password) => {
+    'takes the same time for an unknown user as for a known one with $what (medians within 15 percent)',
+    async ({ what, password }) => {
       const u = await ctx.user();
       const time = async (login: string) => {
         const t0 = performance.now();
