@@ -24,7 +24,8 @@ type Outcome = 'ok' | 'UNAUTHORIZED' | 'FORBIDDEN' | 'NOT_FOUND' | 'UNPROCESSABL
 
 /** Per-call fixtures: another user, and a fresh group that `manager` manages. */
 interface Fixtures {
-  me: { uuid: string; password: string; username: string } | null;
+  /** The caller; `shared` callers (the admin and the manager) serve every row and must survive them. */
+  me: { uuid: string; password: string; username: string; shared?: boolean } | null;
   other: string;
   otherToken: string;
   group: string;
@@ -108,6 +109,16 @@ const MATRIX: Record<string, Row> = {
   'users.delete': {
     access: 'admin',
     call: async (c) => c.users.delete.mutate({ uuid: (await ctx.user()).user.uuid }),
+  },
+  'users.deleteSelf': {
+    access: 'authed',
+    // Fresh callers really delete themselves; the shared admin and manager give a wrong password,
+    // which still shows the call got past the access check to the password.
+    call: (c, f) =>
+      c.users.deleteSelf.mutate({
+        password: f.me && !f.me.shared ? f.me.password : 'not it',
+      }),
+    except: { system: 'UNAUTHORIZED', admin: 'UNAUTHORIZED', manager: 'UNAUTHORIZED' },
   },
   'users.changePassword': {
     access: 'authed',
@@ -285,7 +296,7 @@ describe('authorization matrix', () => {
         const u = who === 'admin' ? admin : manager;
         return {
           token: await asToken(u.user.uuid),
-          me: { uuid: u.user.uuid, password: u.password, username: u.username },
+          me: { uuid: u.user.uuid, password: u.password, username: u.username, shared: true },
         };
       }
       default: {

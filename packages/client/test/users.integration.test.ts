@@ -354,3 +354,27 @@ describe('users.list', () => {
     expect(cursor).toMatchObject({ code: 'BAD_REQUEST', field: 'cursor' });
   });
 });
+
+describe('users.deleteSelf', () => {
+  it('deletes the caller only with their password, and their session ends with them', async () => {
+    const u = await ctx.user();
+    const wrong = await failure(u.client.users.deleteSelf.mutate({ password: 'not my password' }));
+    expect(wrong).toMatchObject({ appCode: 'INVALID_CREDENTIALS', field: 'password' });
+    expect((await u.client.users.current.query()).uuid).toBe(u.user.uuid);
+
+    const owner = await ctx.user();
+    await owner.client.groups.create.mutate({ name: 'kept by its owner' });
+    expect(await failure(owner.client.users.deleteSelf.mutate({ password: owner.password }))).toMatchObject({
+      appCode: 'INVARIANT_VIOLATION',
+    });
+
+    const gone = await u.client.users.deleteSelf.mutate({ password: u.password });
+    expect(gone.uuid).toBe(u.user.uuid);
+    expect(await failure(u.client.users.current.query())).toMatchObject({ appCode: 'UNAUTHENTICATED' });
+    expect(await failure(admin.client.users.get.query({ uuid: u.user.uuid }))).toMatchObject({
+      appCode: 'NOT_FOUND',
+    });
+    const trail = await admin.client.audit.list.query({ filters: [['targetUuid', '=', u.user.uuid]] });
+    expect(trail.items.map((e) => e.action)).toContain('users.deleteSelf');
+  });
+});

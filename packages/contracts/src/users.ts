@@ -126,6 +126,9 @@ export const ChangePasswordInput = z.object({
   newPassword: NewPassword,
 });
 
+/** Deleting one's own account takes the password again, as Dioptra's DELETE /users/current does. */
+export const DeleteSelfInput = z.object({ password: PresentedPassword });
+
 /** Fields users.list may sort on; each has an index. */
 export const USER_SORTABLE = [
   'username',

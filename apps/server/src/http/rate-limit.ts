@@ -68,6 +68,7 @@ export const RATE_LIMITED_PROCEDURES = [
   'auth.changeExpiredPassword',
   'tokens.create',
   'users.changePassword',
+  'users.deleteSelf',
 ];
 
 /** The native (tRPC-shaped) 429. */

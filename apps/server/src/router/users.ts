@@ -1,6 +1,7 @@
 import {
   ActivateInput,
   ChangePasswordInput,
+  DeleteSelfInput,
   ListUsersInput,
   LockoutView,
   MergeInput,
@@ -57,6 +58,16 @@ export const usersRouter = router({
     .input(UserRef)
     .output(UserView)
     .mutation(({ ctx, input }) => users.deleteUser(ctx.deps, ctx.actor, input.uuid)),
+
+  /** Self: delete one's own account with the password; the session ends with it. */
+  deleteSelf: authedProcedure
+    .input(DeleteSelfInput)
+    .output(UserView)
+    .mutation(async ({ ctx, input }) => {
+      const view = await users.deleteSelf(ctx.deps, ctx.actor, input.password);
+      ctx.cookies.clear();
+      return view;
+    }),
 
   changePassword: authedProcedure
     .input(ChangePasswordInput)

@@ -331,6 +331,21 @@ export async function deleteUser(deps: Deps, actor: Actor, uuid: string): Promis
   return view;
 }
 
+/**
+ * A user deletes their own account, proving it with the password (a stolen session alone cannot).
+ * The same invariants as an admin's deletion hold: the last active admin and the owner of groups
+ * cannot go.
+ */
+export async function deleteSelf(deps: Deps, actor: Actor, password: string): Promise<UserView> {
+  const user = await deps.models.User.findOne({ uuid: actor.user.uuid }).lean<UserDoc>();
+  if (!user?.passwordHash || !(await deps.hasher.verify(user.passwordHash, password))) {
+    throw new AppError('UNAUTHORIZED', 'INVALID_CREDENTIALS', 'the password is not correct', {
+      field: 'password',
+    });
+  }
+  return deleteUser(deps, actor, user.uuid);
+}
+
 export async function changePassword(
   deps: Deps,
   actor: Actor,

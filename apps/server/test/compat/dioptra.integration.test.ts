@@ -170,7 +170,7 @@ describe("Dioptra's Python client against /api/v1", () => {
       'auth.logout',
       'users.changePassword',
       'auth.changeExpiredPassword',
-      'users.delete',
+      'users.deleteSelf',
     ]) {
       expect(actions).toContain(action);
     }

@@ -21,7 +21,7 @@ import type { Actor, Deps } from '../../services/deps';
 import { listGroups, members } from '../../services/groups';
 import { signupWithConflictBudget } from '../../services/signup-guard';
 import { viewUser } from '../../services/user-view';
-import { changePassword, createUser, deleteUser, listUsers, updateUser } from '../../services/users';
+import { changePassword, createUser, deleteSelf, listUsers, updateUser } from '../../services/users';
 import {
   bareCall,
   type Call,
@@ -338,16 +338,12 @@ export function dioptraRouter(deps: Deps): Router {
   router.delete(
     '/users/current',
     restHandler(deps, dialect, 'authed', {
-      audit: 'users.delete',
+      audit: 'users.deleteSelf',
       input: DeleteBody,
       async handle(call, input) {
         const { actor } = call;
-        await auth.verifyCredentials(deps, {
-          login: actor.user.username ?? actor.user.email ?? '',
-          password: input.password,
-        });
         call.audit.targetUuid = actor.user.uuid;
-        await deleteUser(deps, actor, actor.user.uuid);
+        await deleteSelf(deps, actor, input.password);
         sessionCookies(deps, call.req, call.res).clear();
         return { status: 'Success', id: [actor.user.id] };
       },
