@@ -40,7 +40,13 @@ export function ensureBuilt(log: (line: string) => void = () => {}): boolean {
     path.dirname(createRequire(import.meta.url).resolve('vite/package.json')),
     'bin/vite.js',
   );
-  execFileSync(process.execPath, [vite, 'build', '--logLevel', 'warn'], { cwd: adminRoot, stdio: 'inherit' });
+  // Vitest sets NODE_ENV=test, which would make Vite bundle React's development build: the
+  // tests and the budget must see the production bundle the server serves.
+  execFileSync(process.execPath, [vite, 'build', '--logLevel', 'warn'], {
+    cwd: adminRoot,
+    stdio: 'inherit',
+    env: { ...process.env, NODE_ENV: 'production' },
+  });
   return true;
 }
 

@@ -8,6 +8,7 @@ export interface NavItem {
 }
 
 const activeAdmin = (me: UserView) => me.isAdmin && me.isActive;
+const active = (me: UserView) => me.isActive;
 
 /**
  * The console's sections, in menu order. A new section (groups, audit log, agreements) is one
@@ -15,9 +16,13 @@ const activeAdmin = (me: UserView) => me.isAdmin && me.isActive;
  */
 export const NAV: NavItem[] = [
   { to: '/users', label: 'Users', visible: activeAdmin },
+  // Any active user may create groups and manage the ones they manage; admins see them all.
+  { to: '/groups', label: 'Groups', visible: active },
+  { to: '/audit', label: 'Audit log', visible: activeAdmin },
+  { to: '/agreements', label: 'Agreements', visible: activeAdmin },
   { to: '/account', label: 'Account', visible: () => true },
 ];
 
 /** Where "/" leads once signed in. */
 export const homePath = (me: UserView) => (activeAdmin(me) ? '/users' : '/account');
-export { activeAdmin };
+export { active, activeAdmin };

@@ -3,16 +3,26 @@ import { lazy, type ReactNode } from 'react';
 import { Link, Navigate, Route, Routes } from 'react-router';
 import { Layout } from './components/layout';
 import { useMe } from './lib/session';
-import { activeAdmin, homePath } from './nav';
+import { active, activeAdmin, homePath } from './nav';
 import { SetupPage } from './pages/auth/setup-page';
 
 const AccountPage = lazy(() => import('./pages/account/account-page'));
 const UsersPage = lazy(() => import('./pages/users/users-page'));
 const UserPage = lazy(() => import('./pages/users/user-page'));
+const GroupsPage = lazy(() => import('./pages/groups/groups-page'));
+const GroupPage = lazy(() => import('./pages/groups/group-page'));
+const AuditPage = lazy(() => import('./pages/audit/audit-page'));
+const AgreementsPage = lazy(() => import('./pages/agreements/agreements-page'));
 
 function AdminOnly({ children }: { children: ReactNode }) {
   const me = useMe();
   if (!activeAdmin(me)) return <Alert color="yellow">Only administrators may see this page.</Alert>;
+  return children;
+}
+
+function ActiveOnly({ children }: { children: ReactNode }) {
+  const me = useMe();
+  if (!active(me)) return <Alert color="yellow">Your account is not active yet.</Alert>;
   return children;
 }
 
@@ -51,6 +61,38 @@ export default function SignedInRoutes() {
           element={
             <AdminOnly>
               <UserPage />
+            </AdminOnly>
+          }
+        />
+        <Route
+          path="groups"
+          element={
+            <ActiveOnly>
+              <GroupsPage />
+            </ActiveOnly>
+          }
+        />
+        <Route
+          path="groups/:uuid"
+          element={
+            <ActiveOnly>
+              <GroupPage />
+            </ActiveOnly>
+          }
+        />
+        <Route
+          path="audit"
+          element={
+            <AdminOnly>
+              <AuditPage />
+            </AdminOnly>
+          }
+        />
+        <Route
+          path="agreements"
+          element={
+            <AdminOnly>
+              <AgreementsPage />
             </AdminOnly>
           }
         />

@@ -1,9 +1,9 @@
 import { createRosterClient, type RosterClient } from '@roster/client';
 import { issueToken, makeUser, startTestServer, type TestServer } from '@roster/server/testing';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
 import { adminDist, launchChromium, seedDirectory } from '../scripts/harness';
-import { screenshot, seeText, signIn } from './browser';
+import { pageTracker, screenshot, seeText, signIn } from './browser';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -17,23 +17,8 @@ let server: TestServer;
 let browser: Browser;
 let admin: Awaited<ReturnType<typeof makeUser>>;
 let adminApi: RosterClient;
-const contexts: BrowserContext[] = [];
-/** Script errors and console errors (CSP violations among them) of every page. */
-const pageErrors: string[] = [];
-
-async function newPage(): Promise<Page> {
-  const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, locale: 'en-GB' });
-  contexts.push(context);
-  const page = await context.newPage();
-  page.setDefaultTimeout(15_000);
-  page.on('pageerror', (err) => pageErrors.push(err.message));
-  page.on('console', (msg) => {
-    // Refused calls (401 while signed out, 400 on bad input) are logged by Chromium itself; they are expected.
-    if (msg.type() === 'error' && !msg.text().startsWith('Failed to load resource'))
-      pageErrors.push(msg.text());
-  });
-  return page;
-}
+const pages = pageTracker(() => browser);
+const newPage = () => pages.newPage();
 
 const summary = (page: Page) => page.getByTestId('pager-summary').first().textContent();
 /** The usernames in the table, once it has the rows it asked for. */
@@ -55,19 +40,10 @@ beforeAll(async () => {
 }, 180_000);
 
 afterEach(async ({ task }) => {
-  // What each open page showed when a test failed, to see why.
-  if (task.result?.state === 'fail') {
-    let n = 0;
-    for (const c of contexts)
-      for (const p of c.pages())
-        await screenshot(p, `failed-${task.name.slice(0, 40)}-${n++}`).catch(() => {});
-  }
-  for (const c of contexts.splice(0)) await c.close().catch(() => {});
-  expect(pageErrors.splice(0)).toEqual([]);
+  expect(await pages.settle(task)).toEqual([]);
 });
 
 afterAll(async () => {
-  for (const c of contexts) await c.close().catch(() => {});
   await browser?.close();
   await server?.close();
 });

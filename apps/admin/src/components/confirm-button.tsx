@@ -31,7 +31,9 @@ export function useConfirm() {
   const dialog = (
     <Modal opened={!!pending} onClose={() => !busy && setPending(null)} title={pending?.title} centered>
       <Stack>
-        <Text size="sm">{pending?.message}</Text>
+        <Text size="sm" component="div">
+          {pending?.message}
+        </Text>
         <Group justify="flex-end">
           <Button variant="default" onClick={() => setPending(null)} disabled={busy}>
             Cancel

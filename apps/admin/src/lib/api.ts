@@ -22,6 +22,10 @@ export const isUnauthenticated = (err: unknown) =>
 export type Session = Awaited<ReturnType<typeof api.auth.session.query>>;
 export type UserListInput = RouterInputs['users']['list'];
 export type TokenListInput = RouterInputs['tokens']['list'];
+export type GroupListInput = RouterInputs['groups']['list'];
+export type MembersInput = RouterInputs['groups']['members'];
+export type LinkListInput = RouterInputs['permissions']['list'];
+export type AuditListInput = RouterInputs['audit']['list'];
 
 /** Query options per procedure; the first key part is the procedure path, so invalidating it covers every input. */
 export const queries = {
@@ -64,7 +68,56 @@ export const queries = {
       queryFn: () => api.tokens.list.query(input),
       placeholderData: keepPreviousData,
     }),
+  groups: (input: GroupListInput) =>
+    queryOptions({
+      queryKey: ['groups.list', input],
+      queryFn: () => api.groups.list.query(input),
+      placeholderData: keepPreviousData,
+    }),
+  group: (uuid: string) =>
+    queryOptions({ queryKey: ['groups.get', uuid], queryFn: () => api.groups.get.query({ uuid }) }),
+  members: (input: MembersInput) =>
+    queryOptions({
+      queryKey: ['groups.members', input],
+      queryFn: () => api.groups.members.query(input),
+      placeholderData: keepPreviousData,
+    }),
+  links: (input: LinkListInput) =>
+    queryOptions({
+      queryKey: ['permissions.list', input],
+      queryFn: () => api.permissions.list.query(input),
+      placeholderData: keepPreviousData,
+    }),
+  audit: (input: AuditListInput) =>
+    queryOptions({
+      queryKey: ['audit.list', input],
+      queryFn: () => api.audit.list.query(input),
+      placeholderData: keepPreviousData,
+    }),
+  agreements: () =>
+    queryOptions({ queryKey: ['agreements.list'], queryFn: () => api.agreements.list.query() }),
+  signatures: (uuid: string) =>
+    queryOptions({
+      queryKey: ['agreements.signatures', uuid],
+      queryFn: () => api.agreements.signatures.query({ uuid }),
+    }),
 };
+
+/** Refreshes every query of these procedures, whatever their inputs. */
+export const invalidate = (qc: QueryClient, ...procedures: string[]) =>
+  Promise.all(procedures.map((p) => qc.invalidateQueries({ queryKey: [p] })));
+
+/**
+ * What a change of who holds what may have made stale: memberships, members, and the views of
+ * groups and users (their `groups` and computed flags).
+ */
+export const PERMISSION_PROCEDURES = [
+  'permissions.list',
+  'groups.members',
+  'groups.get',
+  'groups.list',
+  'users.get',
+];
 
 export function createQueryClient() {
   const signedOut = (err: unknown) => {
@@ -73,7 +126,11 @@ export function createQueryClient() {
     client.setQueryData(queries.session().queryKey, null);
   };
   const client: QueryClient = new QueryClient({
-    mutationCache: new MutationCache({ onError: signedOut }),
+    mutationCache: new MutationCache({
+      onError: signedOut,
+      // Every mutation, refused ones included, writes an audit event: the log on screen is stale.
+      onSettled: () => client.invalidateQueries({ queryKey: ['audit.list'] }),
+    }),
     defaultOptions: {
       queries: {
         staleTime: 10_000,

@@ -3,12 +3,17 @@ import type { UserUpdateInput, UserView } from '@roster/contracts';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { Link, useLocation, useNavigate, useParams } from 'react-router';
 import { ConfirmButton, useConfirm } from '../../components/confirm-button';
+import { GrantForm } from '../../components/grant-form';
+import { HeldPermissions } from '../../components/held-permissions';
 import { NewTokenButton } from '../../components/new-token-button';
 import { Section } from '../../components/section';
 import { TokensTable } from '../../components/tokens-table';
-import { api, queries } from '../../lib/api';
+import { api, invalidate, queries } from '../../lib/api';
 import { formatDateTime } from '../../lib/format';
 import { notifyError, notifySuccess } from '../../lib/notify';
+import { LifecycleSection } from './lifecycle-section';
+import { MergeButton } from './merge-dialog';
+import { UserAudit } from './user-audit';
 import { UserForm } from './user-form';
 
 /** Updates a user with the etag read, so that a concurrent change is refused rather than overwritten. */
@@ -19,7 +24,8 @@ export function useUpdateUser(user: UserView | undefined) {
       api.users.update.mutate({ uuid: user!.uuid, patch, ifMatch: user!.etag }),
     onSuccess: (updated) => {
       qc.setQueryData(queries.user(updated.uuid).queryKey, updated);
-      return qc.invalidateQueries({ queryKey: ['users.list'] });
+      // (De)activation also joins or leaves "All users", and ends the tokens.
+      return invalidate(qc, 'users.list', 'permissions.list', 'tokens.list');
     },
     onError: () => qc.invalidateQueries({ queryKey: queries.user(user!.uuid).queryKey }),
   });
@@ -239,6 +245,30 @@ export default function UserPage() {
 
       <AccessSection user={u} />
 
+      <LifecycleSection user={u} />
+
+      <Section
+        id="memberships"
+        title="Memberships"
+        description={`The groups ${name} is a member of, and the users or groups shared with them, each with its level.`}
+      >
+        <GrantForm
+          fixed={{ side: 'tailUuid', uuid: u.uuid }}
+          pickLabel="Add to a group"
+          kinds={['group']}
+          submitLabel="Add"
+          done={(group) => `${name} was added to ${group}`}
+        />
+        <HeldPermissions
+          holderUuid={u.uuid}
+          holderName={name}
+          label={`Memberships of ${name}`}
+          empty={`${name} is not a member of any group.`}
+          canRevoke
+          testId="memberships"
+        />
+      </Section>
+
       <Section
         id="tokens"
         title="API tokens"
@@ -264,12 +294,15 @@ export default function UserPage() {
         <TokensTable kind="session" userUuid={u.uuid} label={`Sessions of ${name}`} />
       </Section>
 
+      <UserAudit user={u} />
+
       <Section
         id="danger"
-        title="Delete"
-        description="Deleting removes the account, its tokens and its sessions."
+        title="Merge or delete"
+        description="Merging moves the account's tokens, memberships and groups into another account; deleting removes the account, its tokens and its sessions."
       >
         <Group>
+          <MergeButton user={u} />
           <ConfirmButton
             title={`Delete ${name}?`}
             message={`The account ${name} (${u.email ?? u.uuid}) is removed. This cannot be undone.`}
