@@ -110,6 +110,14 @@ const MATRIX: Record<string, Row> = {
     access: 'admin',
     call: async (c) => c.users.delete.mutate({ uuid: (await ctx.user()).user.uuid }),
   },
+  'users.resetPassword': {
+    access: 'admin',
+    call: async (c) =>
+      c.users.resetPassword.mutate({
+        uuid: (await ctx.user()).user.uuid,
+        newPassword: 'a brand new password',
+      }),
+  },
   'users.deleteSelf': {
     access: 'authed',
     // Fresh callers really delete themselves; the shared admin and manager give a wrong password,

@@ -378,3 +378,69 @@ describe('users.deleteSelf', () => {
     expect(trail.items.map((e) => e.action)).toContain('users.deleteSelf');
   });
 });
+
+describe('users.resetPassword (admin)', () => {
+  it("sets a new password, ends the user's sessions, and by default makes them change it", async () => {
+    const u = await ctx.user();
+    const r = await admin.client.users.resetPassword.mutate({
+      uuid: u.user.uuid,
+      newPassword: 'temporary password 1',
+    });
+    expect(r.revoked).toBeGreaterThanOrEqual(1);
+    expect(await failure(u.client.users.current.query())).toMatchObject({ appCode: 'UNAUTHENTICATED' });
+    // The old password is gone; the new one must be changed before it signs anyone in.
+    expect(
+      await failure(ctx.anon.auth.login.mutate({ login: u.username, password: u.password })),
+    ).toMatchObject({
+      appCode: 'INVALID_CREDENTIALS',
+    });
+    expect(
+      await failure(ctx.anon.auth.login.mutate({ login: u.username, password: 'temporary password 1' })),
+    ).toMatchObject({ appCode: 'PASSWORD_EXPIRED' });
+    await ctx.anon.auth.changeExpiredPassword.mutate({
+      login: u.username,
+      oldPassword: 'temporary password 1',
+      newPassword: 'my own password 2',
+    });
+    expect(
+      (await ctx.anon.auth.login.mutate({ login: u.username, password: 'my own password 2' })).user.uuid,
+    ).toBe(u.user.uuid);
+
+    // mustChange: false gives a password that works at once.
+    await admin.client.users.resetPassword.mutate({
+      uuid: u.user.uuid,
+      newPassword: 'usable password 3',
+      mustChange: false,
+    });
+    expect(
+      (await ctx.anon.auth.login.mutate({ login: u.username, password: 'usable password 3' })).user.uuid,
+    ).toBe(u.user.uuid);
+  });
+
+  it('refuses built-in accounts, weak passwords and non-admins, and audits without the password', async () => {
+    const system = await admin.client.users.system.query();
+    expect(
+      await failure(
+        admin.client.users.resetPassword.mutate({ uuid: system.uuid, newPassword: 'system password 1' }),
+      ),
+    ).toMatchObject({ appCode: 'INVARIANT_VIOLATION' });
+    const u = await ctx.user();
+    expect(
+      await failure(admin.client.users.resetPassword.mutate({ uuid: u.user.uuid, newPassword: 'short' })),
+    ).toMatchObject({ appCode: 'VALIDATION_FAILED', field: 'newPassword' });
+    expect(
+      await failure(
+        alice.client.users.resetPassword.mutate({ uuid: u.user.uuid, newPassword: 'alice sets it 1' }),
+      ),
+    ).toMatchObject({ appCode: 'FORBIDDEN' });
+    await admin.client.users.resetPassword.mutate({ uuid: u.user.uuid, newPassword: 'audited password 1' });
+    const trail = await admin.client.audit.list.query({
+      filters: [
+        ['targetUuid', '=', u.user.uuid],
+        ['action', '=', 'users.resetPassword'],
+      ],
+    });
+    expect(trail.items.length).toBeGreaterThanOrEqual(1);
+    expect(JSON.stringify(trail.items)).not.toContain('audited password 1');
+  });
+});

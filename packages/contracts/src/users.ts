@@ -126,6 +126,21 @@ export const ChangePasswordInput = z.object({
   newPassword: NewPassword,
 });
 
+/** An admin sets a user's password; by default the user must change it at the next sign-in. */
+export const ResetPasswordInput = z.object({
+  uuid: UserUuid,
+  newPassword: NewPassword,
+  mustChange: z.boolean().default(true),
+  unlock: z.boolean().default(true),
+});
+export const ResetPasswordResult = z.object({
+  user: UserView,
+  /** Sessions and tokens of the user that the reset ended. */
+  revoked: z.number().int(),
+  /** Whether a lockout was cleared. */
+  unlocked: z.boolean(),
+});
+
 /** Deleting one's own account takes the password again, as Dioptra's DELETE /users/current does. */
 export const DeleteSelfInput = z.object({ password: PresentedPassword });
 

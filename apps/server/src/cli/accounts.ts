@@ -8,7 +8,8 @@ import { SETUP_TOKEN_LABEL } from '../services/bootstrap';
 import type { Actor, Deps } from '../services/deps';
 import { setupUser, unsetupUser } from '../services/lifecycle';
 import { clearLockout, lockoutStatus } from '../services/lockout';
-import { createUser, revokeAllTokens, setPassword } from '../services/users';
+import { resetPassword as resetUserPassword } from '../services/password-reset';
+import { createUser } from '../services/users';
 
 /** A failure the operator can act on: printed as it is, exit code 1. */
 export class CliError extends Error {}
@@ -89,13 +90,9 @@ export async function resetPassword(
   opts: { mustChange?: boolean; unlock?: boolean } = {},
 ) {
   const user = await findUserByRef(deps, ref);
-  const by = deps.wellKnown.systemUser;
-  await asCliError(() => setPassword(deps, user, password, { by }));
-  if (opts.mustChange) {
-    await deps.models.User.updateOne({ uuid: user.uuid }, { $set: { passwordExpiresAt: new Date() } });
-  }
-  const revoked = await revokeAllTokens(deps, user.uuid);
-  const unlocked = opts.unlock ? await clearLockout(deps, user.uuid) : false;
+  const { revoked, unlocked } = await asCliError(() =>
+    resetUserPassword(deps, user, password, { by: deps.wellKnown.systemUser, field: 'password', ...opts }),
+  );
   await audit(deps, 'reset-password', user.uuid, { mustChange: !!opts.mustChange, unlock: !!opts.unlock });
   return { user, revoked, unlocked };
 }

@@ -5,6 +5,8 @@ import {
   ListUsersInput,
   LockoutView,
   MergeInput,
+  ResetPasswordInput,
+  ResetPasswordResult,
   SetupInput,
   SetupResult,
   UserCreateInput,
@@ -17,6 +19,7 @@ import { z } from 'zod';
 import { notFound } from '../lib/errors';
 import * as lifecycle from '../services/lifecycle';
 import { clearLockout, lockoutStatus } from '../services/lockout';
+import { resetPassword } from '../services/password-reset';
 import { viewUser } from '../services/user-view';
 import * as users from '../services/users';
 import { activeProcedure, adminProcedure, authedProcedure, router } from '../trpc';
@@ -58,6 +61,20 @@ export const usersRouter = router({
     .input(UserRef)
     .output(UserView)
     .mutation(({ ctx, input }) => users.deleteUser(ctx.deps, ctx.actor, input.uuid)),
+
+  /** Admin: a new password for a user, ending their sessions; expired at once unless told otherwise. */
+  resetPassword: adminProcedure
+    .input(ResetPasswordInput)
+    .output(ResetPasswordResult)
+    .mutation(async ({ ctx, input }) => {
+      const user = await users.readableUser(ctx.deps, ctx.actor, input.uuid);
+      const result = await resetPassword(ctx.deps, user, input.newPassword, {
+        by: ctx.actor.user.uuid,
+        mustChange: input.mustChange,
+        unlock: input.unlock,
+      });
+      return { ...result, user: await viewUser(ctx.deps, ctx.actor, result.user) };
+    }),
 
   /** Self: delete one's own account with the password; the session ends with it. */
   deleteSelf: authedProcedure
