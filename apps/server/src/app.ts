@@ -138,7 +138,8 @@ export function createApp(deps: Deps, opts: AppOptions) {
 
   mountRestFacades(app, deps);
 
-  const adminDist = deps.config.adminDist ?? defaultAdminDist();
+  // Tests get the console only when they ask for it, so a built console does not change their 404s.
+  const adminDist = deps.config.adminDist ?? (deps.config.env === 'test' ? undefined : defaultAdminDist());
   if (adminDist && existsSync(path.join(adminDist, 'index.html'))) {
     // Only the console's files are compressed: API answers are small and latency-bound.
     const consoleFiles = express.Router();

@@ -6,17 +6,38 @@ interface Entry {
   user: UserDoc;
 }
 
+/** A group's uuid and its Dioptra id. */
+export interface GroupRef {
+  uuid: string;
+  id: number;
+}
+
 /**
- * Token → (token, user) for a few seconds, so that an authenticated read does not cost a
- * database round trip. A revocation in this process evicts at once; one in another process
- * takes effect here within `ttlMs` (DESIGN.md, "Scale").
+ * What an authenticated read needs, for a few seconds, so that it does not cost a database round
+ * trip: token → (token, user), user → ids of the groups it is a direct member of, and the list
+ * of groups. A change made in this process evicts at once; one made in another process takes
+ * effect here within `ttlMs` (DESIGN.md, "Scale"). With `ttlMs` 0 nothing is kept.
  */
 export class AuthCache {
   private readonly cache: LRUCache<string, Entry> | undefined;
+  private readonly memberships: LRUCache<string, readonly number[]> | undefined;
+  private groupList: { value: readonly GroupRef[]; until: number } | undefined;
+  /**
+   * Bumped by every membership or group change: a lookup that started before one must not store
+   * what it read, which may predate the change.
+   */
+  private generation = 0;
 
-  constructor(ttlMs: number, max = 50_000) {
+  constructor(
+    private readonly ttlMs: number,
+    max = 50_000,
+  ) {
     this.cache =
       ttlMs > 0 ? new LRUCache<string, Entry>({ max, ttl: ttlMs, ttlAutopurge: false }) : undefined;
+    this.memberships =
+      ttlMs > 0
+        ? new LRUCache<string, readonly number[]>({ max, ttl: ttlMs, ttlAutopurge: false })
+        : undefined;
   }
 
   get(secretHash: string): Entry | undefined {
@@ -33,13 +54,45 @@ export class AuthCache {
 
   /** After any change to a user (update, deactivation, password change): drop their entries. */
   evictUser(userUuid: string): void {
+    this.memberships?.delete(userUuid);
     if (!this.cache) return;
     for (const [key, entry] of this.cache.entries()) {
       if (entry.user.uuid === userUuid || entry.token.userUuid === userUuid) this.cache.delete(key);
     }
   }
 
+  /** The generation to pass back to `setGroupIds` and `setGroups` after a lookup. */
+  get currentGeneration(): number {
+    return this.generation;
+  }
+
+  groupIds(userUuid: string): readonly number[] | undefined {
+    return this.memberships?.get(userUuid);
+  }
+
+  setGroupIds(userUuid: string, ids: readonly number[], generation: number): void {
+    if (generation === this.generation) this.memberships?.set(userUuid, ids);
+  }
+
+  groups(): readonly GroupRef[] | undefined {
+    const list = this.groupList;
+    return list && list.until > Date.now() ? list.value : undefined;
+  }
+
+  setGroups(value: readonly GroupRef[], generation: number): void {
+    if (this.ttlMs > 0 && generation === this.generation)
+      this.groupList = { value, until: Date.now() + this.ttlMs };
+  }
+
+  /** After any change to permission links or groups: memberships are read again. */
+  membershipsChanged(): void {
+    this.generation++;
+    this.memberships?.clear();
+    this.groupList = undefined;
+  }
+
   clear(): void {
     this.cache?.clear();
+    this.membershipsChanged();
   }
 }

@@ -25,7 +25,8 @@ export async function canLogIn(deps: Deps, user: UserDoc): Promise<boolean> {
 async function findByLogin(deps: Deps, login: string): Promise<UserDoc | null> {
   const k = login.toLowerCase();
   const field = k.includes('@') ? 'emailKey' : 'usernameKey';
-  return deps.models.User.findOne({ [field]: k }).lean<UserDoc>();
+  // The driver's own findOne: a plain lookup by a unique key needs no mongoose query to build.
+  return (await deps.models.User.collection.findOne({ [field]: k })) as UserDoc | null;
 }
 
 /**
@@ -80,15 +81,14 @@ export async function verifyCredentials(
 export async function login(deps: Deps, input: LoginInput, meta: RequestMeta) {
   const user = await verifyCredentials(deps, input);
   const expiresAt = new Date(Date.now() + deps.config.sessionLifetimeMs);
-  const { token, secret } = await issueToken(deps, user.uuid, {
-    kind: 'session',
-    label: 'login',
-    expiresAt,
-    meta,
-  });
   const now = new Date();
-  await deps.models.User.updateOne({ uuid: user.uuid }, { $set: { lastLoginAt: now } });
+  const [{ token, secret }] = await Promise.all([
+    issueToken(deps, user.uuid, { kind: 'session', label: 'login', expiresAt, meta }),
+    deps.models.User.collection.updateOne({ uuid: user.uuid }, { $set: { lastLoginAt: now } }),
+  ]);
   const updated = { ...user, lastLoginAt: now };
+  // The session is likely used at once: its first request need not read it back.
+  deps.authCache.set(token.secretHash, { token, user: updated });
   const actor: Actor = { user: updated, token, via: 'bearer' };
   return {
     user: await viewUser(deps, actor, updated),

@@ -27,7 +27,9 @@ async function principal(deps: Deps, uuid: string, field: string): Promise<UserD
   const type = uuidType(uuid);
   const doc =
     type === 'user'
-      ? await deps.models.User.findOne({ uuid, redirectToUserUuid: null }).lean<UserDoc>()
+      ? await deps.models.User.findOne({ uuid })
+          .lean<UserDoc>()
+          .then((u) => (u?.redirectToUserUuid ? null : u))
       : type === 'group'
         ? await deps.models.Group.findOne({ uuid }).lean<GroupDoc>()
         : null;
@@ -78,6 +80,7 @@ export async function grant(deps: Deps, actor: Actor, input: z.output<typeof Gra
     if ((err as { code?: number }).code !== 11000) throw err;
     await deps.models.Link.updateOne({ relationKey: key }, { $set: { name: input.level, modifiedAt: now } });
   }
+  deps.authCache.membershipsChanged();
   if (inserted) await undoIfCycle(deps, key, input.tailUuid, input.headUuid);
   return toLinkView((await deps.models.Link.findOne({ relationKey: key }).lean<LinkDoc>())!);
 }
@@ -92,6 +95,7 @@ async function undoIfCycle(deps: Deps, key: string, tailUuid: string, headUuid: 
     await assertNoCycle(deps, tailUuid, headUuid);
   } catch (err) {
     await deps.models.Link.deleteOne({ relationKey: key });
+    deps.authCache.membershipsChanged();
     throw err;
   }
 }
@@ -116,6 +120,7 @@ export async function revoke(
     if (rank(level) < rank('can_manage')) throw forbidden('revoking needs manage permission on the target');
   }
   await deps.models.Link.deleteOne({ uuid: link.uuid });
+  deps.authCache.membershipsChanged();
   return toLinkView(link);
 }
 

@@ -79,7 +79,10 @@ async function assertCanOwn(deps: Deps, actor: Actor, ownerUuid: string): Promis
 }
 
 async function ownerExists(deps: Deps, uuid: string): Promise<boolean> {
-  if (uuidType(uuid) === 'user') return !!(await deps.models.User.exists({ uuid, redirectToUserUuid: null }));
+  if (uuidType(uuid) === 'user') {
+    const user = await deps.models.User.findOne({ uuid }, { redirectToUserUuid: 1 }).lean();
+    return !!user && !user.redirectToUserUuid;
+  }
   if (uuidType(uuid) === 'group') return !!(await deps.models.Group.exists({ uuid }));
   return false;
 }
@@ -106,6 +109,7 @@ export async function createGroup(
       etag: newEtag(),
     },
   ]);
+  deps.authCache.membershipsChanged();
   return toGroupView(deps, actor, created!.toObject() as GroupDoc, 'can_manage');
 }
 

@@ -65,6 +65,7 @@ export async function ensureLink(
     // Two upserts raced; the other one created it.
     if ((err as { code?: number }).code !== 11000) throw err;
   }
+  deps.authCache.membershipsChanged();
   return (await deps.models.Link.findOne({ relationKey: key }).lean<LinkDoc>())!;
 }
 

@@ -145,6 +145,8 @@ async function execute(deps: Deps, op: Pick<OperationDoc, 'uuid' | 'kind' | 'par
   let done = 0;
   for (const step of steps) {
     await step(deps, op.params as Params);
+    // Every kind moves or removes links (memberships) or groups.
+    deps.authCache.membershipsChanged();
     done += 1;
     if (faults.crashAfterStep !== undefined && done === faults.crashAfterStep)
       throw new SimulatedCrash(`crash after step ${done}`);

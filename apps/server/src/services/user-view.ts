@@ -1,33 +1,83 @@
 import { PUBLIC_USER_FIELDS, type UserView } from '@roster/contracts';
 import type { UserDoc } from '../db/models';
+import type { GroupRef } from './auth-cache';
 import type { Actor, Deps } from './deps';
+import { relationKey } from './links';
 
 export const fullName = (u: Pick<UserDoc, 'firstName' | 'lastName'>) =>
   [u.firstName, u.lastName].filter(Boolean).join(' ').trim();
 
 const iso = (d: Date | null | undefined) => (d ? d.toISOString() : null);
 
+/** Above this many (user, group) pairs, memberships are read by member rather than by relation key. */
+const MAX_RELATION_KEYS = 2_000;
+
+/** Every group's uuid and id, from the cache when it is fresh enough. */
+async function groupRefs(deps: Deps, cached: boolean): Promise<readonly GroupRef[]> {
+  const hit = cached ? deps.authCache.groups() : undefined;
+  if (hit) return hit;
+  const generation = deps.authCache.currentGeneration;
+  const groups = await deps.models.Group.find({}, { _id: 0, uuid: 1, id: 1 }).lean<GroupRef[]>();
+  deps.authCache.setGroups(groups, generation);
+  return groups;
+}
+
 /**
- * Group ids (Dioptra's `groups`) of many users in two queries, for a page of results.
- * Membership is a permission link from the user to the group.
+ * Group ids (Dioptra's `groups`) of many users: membership is a permission link from the user to
+ * the group. The links are fetched by their unique relation key (`permission|<user>|<group>`) for
+ * every known group, point lookups on any server: the embedded one serves nothing else from an
+ * index, and scanned every link of the directory for a lookup by member. With `cached`, results
+ * of the last few seconds are reused (AuthCache).
  */
-export async function groupIdsOf(deps: Deps, userUuids: string[]): Promise<Map<string, number[]>> {
-  const result = new Map<string, number[]>(userUuids.map((u) => [u, []]));
-  if (!userUuids.length) return result;
-  const links = await deps.models.Link.find(
-    { tailUuid: { $in: userUuids }, linkClass: 'permission', headUuid: { $regex: '^[a-z0-9]{5}-j7d0g-' } },
-    { tailUuid: 1, headUuid: 1 },
-  ).lean();
-  const groupUuids = [...new Set(links.map((l) => l.headUuid))];
-  const groups = groupUuids.length
-    ? await deps.models.Group.find({ uuid: { $in: groupUuids } }, { uuid: 1, id: 1 }).lean()
-    : [];
+export async function groupIdsOf(
+  deps: Deps,
+  userUuids: string[],
+  opts: { cached?: boolean } = {},
+): Promise<Map<string, number[]>> {
+  const cached = !!opts.cached;
+  const result = new Map<string, number[]>();
+  const missing: string[] = [];
+  for (const u of new Set(userUuids)) {
+    const hit = cached ? deps.authCache.groupIds(u) : undefined;
+    if (hit) result.set(u, [...hit]);
+    else missing.push(u);
+  }
+  if (!missing.length) return result;
+  const generation = deps.authCache.currentGeneration;
+  const groups = await groupRefs(deps, cached);
   const idOf = new Map(groups.map((g) => [g.uuid, g.id]));
+  const links = !groups.length
+    ? []
+    : missing.length * groups.length <= MAX_RELATION_KEYS
+      ? await deps.models.Link.find(
+          {
+            relationKey: {
+              $in: missing.flatMap((tailUuid) =>
+                groups.map((g) =>
+                  relationKey({ linkClass: 'permission', name: '', tailUuid, headUuid: g.uuid }),
+                ),
+              ),
+            },
+          },
+          { _id: 0, tailUuid: 1, headUuid: 1 },
+        ).lean<{ tailUuid: string; headUuid: string }[]>()
+      : await deps.models.Link.find(
+          {
+            tailUuid: { $in: missing },
+            linkClass: 'permission',
+            headUuid: { $regex: '^[a-z0-9]{5}-j7d0g-' },
+          },
+          { _id: 0, tailUuid: 1, headUuid: 1 },
+        ).lean<{ tailUuid: string; headUuid: string }[]>();
+  for (const u of missing) result.set(u, []);
   for (const l of links) {
     const id = idOf.get(l.headUuid);
     if (id !== undefined) result.get(l.tailUuid)?.push(id);
   }
-  for (const ids of result.values()) ids.sort((a, b) => a - b);
+  for (const u of missing) {
+    const ids = result.get(u)!.sort((a, b) => a - b);
+    if (cached) deps.authCache.setGroupIds(u, [...ids], generation);
+  }
   return result;
 }
 
@@ -105,11 +155,12 @@ export async function allUsersGroupId(deps: Deps): Promise<number | undefined> {
 }
 
 export async function viewUsers(deps: Deps, actor: Actor | null, users: UserDoc[]): Promise<UserView[]> {
-  // Group ids cost two queries; they are needed only where the view shows them (self, admins)
-  // or to tell whether an inactive user is invited. Other users' public views skip them.
+  // Group ids are needed only where the view shows them (self, admins) or to tell whether an
+  // inactive user is invited. Other users' public views skip them. A view may be a few seconds
+  // behind a membership change made by another process (AuthCache).
   const need = users.filter((u) => seesPrivateFields(actor, u) || !u.isActive).map((u) => u.uuid);
   const [groups, allUsersId] = need.length
-    ? await Promise.all([groupIdsOf(deps, need), allUsersGroupId(deps)])
+    ? await Promise.all([groupIdsOf(deps, need, { cached: true }), allUsersGroupId(deps)])
     : [new Map<string, number[]>(), undefined];
   return users.map((u) => toUserView(deps, actor, u, { groups: groups.get(u.uuid) ?? [], allUsersId }));
 }

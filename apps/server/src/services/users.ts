@@ -148,7 +148,10 @@ export async function createUser(
 const VISIBLE = { redirectToUserUuid: null };
 
 export async function findUser(deps: Deps, uuid: string): Promise<UserDoc | null> {
-  return deps.models.User.findOne({ uuid, ...VISIBLE }).lean<UserDoc>();
+  // By uuid alone, then checked here: a filter with any other field is a full scan on the
+  // embedded server, which serves lookups only from unique indexes.
+  const user = await deps.models.User.findOne({ uuid }).lean<UserDoc>();
+  return user && !user.redirectToUserUuid ? user : null;
 }
 
 /** A user the actor may read, or NOT_FOUND (existence of an invisible user is private). */
@@ -294,6 +297,7 @@ export async function updateUser(deps: Deps, actor: Actor, input: UserUpdateInpu
       headUuid: deps.wellKnown.allUsersGroup,
       linkClass: 'permission',
     });
+    deps.authCache.membershipsChanged();
     await revokeAllTokens(deps, user.uuid);
   }
   if (!user.isActive && updated.isActive) await setupLinks(deps, user.uuid);
@@ -328,6 +332,7 @@ export async function deleteUser(deps: Deps, actor: Actor, uuid: string): Promis
     revokeAllTokens(deps, user.uuid),
     deps.models.Link.deleteMany({ $or: [{ tailUuid: user.uuid }, { headUuid: user.uuid }] }),
   ]);
+  deps.authCache.membershipsChanged();
   return view;
 }
 
