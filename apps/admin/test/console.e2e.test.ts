@@ -279,6 +279,34 @@ describe('an administrator', () => {
     await user.getByRole('heading', { name: 'Your account' }).waitFor();
     expect(await user.getByTestId('user-menu').textContent()).toBe('expiringuser');
   });
+
+  it("resets a user's password: their tokens stop, and the new password must be changed at sign-in", async () => {
+    const victim = await makeUser(server.deps, { username: 'resetuser' });
+    const asVictim = createRosterClient({ url: server.url, token: victim.token });
+    expect((await asVictim.users.current.query()).username).toBe('resetuser');
+    const page = await newPage();
+    await signIn(page, server.url, admin.username, admin.password);
+    await page.goto(`${server.url}/users/${victim.user.uuid}`);
+    await page.getByRole('heading', { name: 'resetuser' }).waitFor();
+    await page.getByRole('button', { name: 'Reset password' }).click();
+    const dialog = page.getByRole('dialog', { name: "Reset resetuser's password" });
+    await dialog.getByLabel('New password', { exact: true }).fill('short');
+    await dialog.getByLabel('Repeat the new password').fill('short');
+    await dialog.getByRole('button', { name: 'Reset password' }).click();
+    await dialog.getByText(/at least 8/).waitFor();
+    await dialog.getByLabel('New password', { exact: true }).fill('temporary password 9');
+    await dialog.getByLabel('Repeat the new password').fill('temporary password 9');
+    await screenshot(page, 'reset-password');
+    await dialog.getByRole('button', { name: 'Reset password' }).click();
+    await seeText(page, /resetuser's password was reset; 1 session\(s\) and token\(s\) ended/);
+    await page.getByTestId('user-status').getByText('password expired').waitFor();
+
+    await expect(asVictim.users.current.query()).rejects.toThrow();
+    const anon = createRosterClient({ url: server.url });
+    await expect(
+      anon.auth.login.mutate({ login: 'resetuser', password: 'temporary password 9' }),
+    ).rejects.toThrow(/expired/);
+  });
 });
 
 describe('a signed-in user', () => {

@@ -1,4 +1,4 @@
-import { USER_SORTABLE } from '@roster/contracts';
+import { escapeLike, USER_SORTABLE } from '@roster/contracts';
 import type { UserListInput } from './api';
 
 /** The users table's state, as it lives in the URL (so a view can be bookmarked, shared and reloaded). */
@@ -68,13 +68,10 @@ export function userSearchParams(search: UserSearch): URLSearchParams {
   return params;
 }
 
-/**
- * The search term as an `ilike` prefix pattern. The API's patterns cannot escape `%` or `_`,
- * so the term is cut at the first of them: the prefix before it still narrows the list.
- */
+/** The search term as an `ilike` prefix pattern, its own `%`, `_` and `\\` matching themselves. */
 export function prefixPattern(term: string): string | undefined {
-  const cut = term.trim().split(/[%_]/, 1)[0] ?? '';
-  return cut ? `${cut}%` : undefined;
+  const t = term.trim();
+  return t ? `${escapeLike(t)}%` : undefined;
 }
 
 /** Start of a local day as an ISO timestamp; `plusDays` 1 gives the start of the next day. */

@@ -13,6 +13,7 @@ import { formatDateTime } from '../../lib/format';
 import { notifyError, notifySuccess } from '../../lib/notify';
 import { LifecycleSection } from './lifecycle-section';
 import { MergeButton } from './merge-dialog';
+import { ResetPasswordButton } from './reset-password-button';
 import { UserAudit } from './user-audit';
 import { UserForm } from './user-form';
 
@@ -121,6 +122,7 @@ function AccessSection({ user }: { user: UserView }) {
           {formatDateTime(user.passwordExpiresAt, 'never')}
         </Text>
         <Group gap="sm">
+          <ResetPasswordButton user={user} />
           <ConfirmButton
             variant="light"
             color="orange"
