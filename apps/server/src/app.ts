@@ -59,8 +59,14 @@ export function createApp(deps: Deps, opts: AppOptions) {
   app.get('/healthz', (_req, res) => {
     res.json({ status: 'ok' });
   });
-  app.get('/readyz', (_req, res) => {
-    const ready = opts.isReady() && deps.models.User.db.readyState === 1;
+  // Ready means serving now: started, connected, and the database answers a ping. The driver's
+  // own connection state lags a dead server by up to a heartbeat, so it alone is not enough.
+  app.get('/readyz', async (_req, res) => {
+    const db = deps.models.User.db;
+    const ready =
+      opts.isReady() &&
+      db.readyState === 1 &&
+      (await pingWithin(db, Math.min(deps.config.dbTimeoutMs, 1_000)));
     res.status(ready ? 200 : 503).json({ status: ready ? 'ready' : 'not ready' });
   });
   app.get('/metrics', metricsHandler);
@@ -163,6 +169,22 @@ export function createApp(deps: Deps, opts: AppOptions) {
   });
   app.use(jsonErrors(deps));
   return app;
+}
+
+async function pingWithin(db: Connection, ms: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<boolean>((resolve) => {
+    timer = setTimeout(() => resolve(false), ms);
+  });
+  const ping = db.db!.command({ ping: 1 }, { timeoutMS: ms }).then(
+    () => true,
+    () => false,
+  );
+  try {
+    return await Promise.race([ping, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 function defaultAdminDist(): string | undefined {
