@@ -156,7 +156,7 @@ async function main() {
       measuredAt: new Date().toISOString(),
       chromium: browser.version(),
       users: USERS + 3,
-      note: 'gzip sizes are computed here with zlib defaults; the server itself sends the assets uncompressed',
+      note: 'gzip sizes are computed here with zlib defaults, as the server sends /assets (compression middleware)',
       firstLoad,
       usersPage: {
         runs: RUNS,
