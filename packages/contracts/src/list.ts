@@ -30,6 +30,9 @@ export const DEFAULT_LIST_LIMIT = 100;
 const Scalar = z.union([z.string().max(1024), z.number(), z.boolean(), z.null()]);
 const Operand = z.union([Scalar, z.array(Scalar).max(1000)]);
 
+/** Longest like/ilike pattern. */
+export const MAX_LIKE_LENGTH = 256;
+
 function operandProblem(type: FieldType, op: FilterOperator, operand: unknown): string | undefined {
   if (op === 'exists') return typeof operand === 'boolean' ? undefined : 'exists takes true or false';
   if (op === 'in' || op === 'not in') {
@@ -45,7 +48,15 @@ function operandProblem(type: FieldType, op: FilterOperator, operand: unknown): 
     if (type !== 'string' && type !== 'uuid') return `${op} applies to text fields only`;
     if (typeof operand !== 'string') return `${op} takes a pattern string`;
     // SQL LIKE: % any run, _ any one character, \\ makes the next character literal.
+    if (operand.length > MAX_LIKE_LENGTH) return `a like pattern has at most ${MAX_LIKE_LENGTH} characters`;
     if (/(^|[^\\])(\\\\)*\\$/.test(operand)) return 'a like pattern cannot end with a lone "\\"';
+    // Each inner % is a backtracking point for the database's regex engine: several of them make a
+    // match cost grow with a power of the value's length, so one is allowed (plus one at each end).
+    const inner = operand
+      .replace(/\\[\s\S]/g, 'x')
+      .replace(/^%+/, '')
+      .replace(/%+$/, '');
+    if ((inner.match(/%+/g) ?? []).length > 1) return 'a like pattern has at most one "%" inside';
     return undefined;
   }
   if (operand === null) return op === '=' || op === '!=' ? undefined : `${op} cannot compare with null`;

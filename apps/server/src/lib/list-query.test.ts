@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { type ListSpec, planList } from './list-query';
+import { type ListSpec, likeToRegex, planList } from './list-query';
 
 const spec: ListSpec = {
   fields: { name: { type: 'string', key: 'nameKey' }, age: { type: 'number' }, at: { type: 'date' } },
@@ -14,6 +14,22 @@ describe('planList', () => {
     expect(plan.filter).toEqual({ $and: [{ nameKey: { $regex: '^a\\.b' } }] });
     const contains = planList(spec, { ...req, filters: [['name', 'like', '%x+%']] });
     expect(contains.filter).toEqual({ $and: [{ name: { $regex: 'x\\+' } }] });
+  });
+
+  it.each([
+    ['abc%', '^abc'],
+    ['%abc%', 'abc'],
+    ['%abc', 'abc\\z'],
+    ['abc', '^abc\\z'],
+    ['a_c%', '^a[\\s\\S]c'],
+    ['a\\_c%', '^a_c'],
+    ['a\\%%', '^a%'],
+    ['a\\\\%', '^a\\\\'],
+    ['a%%%b', '^a[\\s\\S]*b\\z'],
+    ['%', ''],
+    ['a.*', '^a\\.\\*\\z'],
+  ])('turns the like pattern %s into the regex %s', (pattern, regex) => {
+    expect(likeToRegex(pattern)).toBe(regex);
   });
 
   it('ends every sort with the unique tiebreak and sorts text by its lowercased key', () => {

@@ -80,23 +80,26 @@ function filterClause(
 
 /**
  * SQL LIKE as an anchored regular expression: `%` any run, `_` any one character, `\\x` a literal
- * x. Leading and trailing `%` drop the anchor instead of adding `.*`, so "abc%" stays `^abc`,
- * the prefix form an index can serve.
+ * x; runs of `%` are one. Leading and trailing `%` drop the anchor instead of adding `.*`, so
+ * "abc%" stays `^abc`, the prefix form an index can serve. `[\s\S]` and `\z` make wildcards and
+ * the end anchor hold across newlines, as SQL's do.
  */
 export function likeToRegex(pattern: string): string {
-  const ANY = '.*';
+  const ANY = '[\\s\\S]*';
   const parts: string[] = [];
   for (let i = 0; i < pattern.length; i++) {
     const c = pattern[i]!;
     if (c === '\\' && i + 1 < pattern.length) parts.push(escapeRegex(pattern[++i]!));
-    else parts.push(c === '%' ? ANY : c === '_' ? '.' : escapeRegex(c));
+    else if (c === '%') {
+      if (parts.at(-1) !== ANY) parts.push(ANY);
+    } else parts.push(c === '_' ? '[\\s\\S]' : escapeRegex(c));
   }
   const open = parts[0] !== ANY;
   const close = parts.at(-1) !== ANY;
   let [from, to] = [0, parts.length];
   while (from < to && parts[from] === ANY) from++;
   while (to > from && parts[to - 1] === ANY) to--;
-  return `${open ? '^' : ''}${parts.slice(from, to).join('')}${close ? '$' : ''}`;
+  return `${open ? '^' : ''}${parts.slice(from, to).join('')}${close ? '\\z' : ''}`;
 }
 
 interface CursorState {

@@ -1,4 +1,4 @@
-import type { FilterOperator } from '@roster/contracts';
+import { escapeLike, type FilterOperator } from '@roster/contracts';
 import { AppError } from '../../lib/errors';
 
 /**
@@ -6,9 +6,9 @@ import { AppError } from '../../lib/errors';
  * comma-separated list of terms, each `field:value` or a bare value; values may be quoted, `*`
  * matches any run of characters and `\` escapes. Terms become filters of the list vocabulary.
  *
- * Roster's vocabulary ANDs filters and matches `prefix%`, `%suffix` and `%contains%` only, so:
- * `*` may stand at either end of a value, not inside it; `?` is not supported; and a bare term
- * searches one field (Dioptra searches all of them) — the field `bareField` picks for it.
+ * `*` becomes like's `%` and `?` its `_`; everything else matches itself. Roster's vocabulary ANDs
+ * filters and allows one wildcard run inside a value (besides its ends), and a bare term searches
+ * one field (Dioptra searches all of them): the field `bareField` picks for it.
  */
 export type SearchFilter = [string, FilterOperator, string];
 
@@ -61,19 +61,14 @@ function tokenize(text: string): Char[][] {
 }
 
 function pattern(chars: Char[], fuzzy: boolean): { op: FilterOperator; operand: string } {
-  if (chars.some((ch) => ch.special && ch.c === '?')) throw searchError('"?" wildcards are not supported');
   if (chars.some((ch) => ch.special && ch.c === ':'))
     throw searchError('a value may not contain ":" unquoted');
-  const start = chars[0]?.special === true;
-  const end = chars.length > 1 && chars[chars.length - 1]?.special === true;
-  const inner = chars.slice(start ? 1 : 0, end ? -1 : undefined);
-  if (inner.some((ch) => ch.special)) throw searchError('"*" may only start or end a value');
-  const value = inner.map((ch) => ch.c).join('');
-  if (!value) throw searchError('a term is empty');
-  if (fuzzy || (start && end)) return { op: 'ilike', operand: `%${value}%` };
-  if (start) return { op: 'ilike', operand: `%${value}` };
-  if (end) return { op: 'ilike', operand: `${value}%` };
-  return { op: '=', operand: value };
+  if (!chars.some((ch) => !ch.special)) throw searchError('a term is empty');
+  // Literal characters are escaped, so a `%`, `_` or `\` in the value matches itself.
+  const like = chars.map((ch) => (!ch.special ? escapeLike(ch.c) : ch.c === '*' ? '%' : '_')).join('');
+  if (fuzzy) return { op: 'ilike', operand: `%${like}%` };
+  if (chars.some((ch) => ch.special)) return { op: 'ilike', operand: like };
+  return { op: '=', operand: chars.map((ch) => ch.c).join('') };
 }
 
 /**
