@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { isIP } from 'node:net';
 import { ClusterId } from '@roster/contracts';
 import { z } from 'zod';
 
@@ -17,26 +18,34 @@ const int = (min: number, max: number) =>
  * log see the client's address and not the load balancer's. Names (loopback, linklocal,
  * uniquelocal), addresses and CIDR ranges, comma-separated; or a number of hops.
  */
+const PROXY_NAMES = new Set(['loopback', 'linklocal', 'uniquelocal']);
+/** An address, or an address with a prefix length that fits its family. */
+function isAddressOrRange(entry: string): boolean {
+  const [address = '', prefix, ...rest] = entry.split('/');
+  const family = isIP(address);
+  if (!family || rest.length) return false;
+  if (prefix === undefined) return true;
+  return /^\d{1,3}$/.test(prefix) && Number(prefix) <= (family === 4 ? 32 : 128);
+}
 const trustProxy = z
   .string()
   .trim()
-  .refine(
-    (v) =>
-      /^\d{1,2}$/.test(v) ||
-      v
-        .split(',')
-        .map((p) => p.trim())
-        .every((p) => /^(loopback|linklocal|uniquelocal|[0-9a-fA-F.:]+(\/\d{1,3})?)$/.test(p)),
-    'a hop count, or comma-separated loopback, linklocal, uniquelocal, addresses or CIDR ranges',
-  )
-  .transform((v): number | string[] =>
-    /^\d{1,2}$/.test(v)
-      ? Number(v)
-      : v
-          .split(',')
-          .map((p) => p.trim())
-          .filter(Boolean),
-  );
+  .transform((v, ctx): number | string[] => {
+    if (/^\d{1,2}$/.test(v)) return Number(v);
+    const entries = v
+      .split(',')
+      .map((p) => p.trim())
+      .filter(Boolean);
+    const bad = entries.find((p) => !PROXY_NAMES.has(p) && !isAddressOrRange(p));
+    if (bad !== undefined || !entries.length) {
+      ctx.addIssue({
+        code: 'custom',
+        message: `${bad === undefined ? 'empty' : `"${bad}" is not`}: a hop count, or comma-separated loopback, linklocal, uniquelocal, addresses or CIDR ranges`,
+      });
+      return z.NEVER;
+    }
+    return entries;
+  });
 
 /**
  * Every setting Roster reads, from the environment. This is the only place that touches

@@ -228,6 +228,39 @@ describe('users.merge', () => {
       u.client.users.merge.mutate({ newUserToken: v.token, newOwnerUuid: SYSTEM_USER }),
     );
     expect(owner).toMatchObject({ code: 'FORBIDDEN', field: 'newOwnerUuid' });
+    // Built-in accounts on either side: a user's tokens must never become the system user's.
+    expect(
+      await failure(
+        a.client.users.merge.mutate({
+          oldUserUuid: u.user.uuid,
+          newUserUuid: SYSTEM_USER,
+          newOwnerUuid: SYSTEM_USER,
+        }),
+      ),
+    ).toMatchObject({ appCode: 'INVARIANT_VIOLATION', field: 'newUserUuid' });
+  });
+
+  it('refuses to merge away the last active admin', async () => {
+    const lone = await ctx.user({ admin: true });
+    const other = await ctx.user();
+    await ctx.server.deps.models.User.updateMany(
+      { isAdmin: true, uuid: { $nin: [lone.user.uuid, SYSTEM_USER] } },
+      { $set: { isAdmin: false } },
+    );
+    const refused = await failure(
+      lone.client.users.merge.mutate({
+        oldUserUuid: lone.user.uuid,
+        newUserUuid: other.user.uuid,
+        newOwnerUuid: other.user.uuid,
+      }),
+    );
+    expect(refused).toMatchObject({ appCode: 'INVARIANT_VIOLATION' });
+    expect(refused.message).toMatch(/last active admin/);
+    expect((await lone.client.users.current.query()).isAdmin).toBe(true);
+    await ctx.server.deps.models.User.updateMany(
+      { uuid: { $ne: SYSTEM_USER } },
+      { $set: { isAdmin: false } },
+    );
   });
 });
 

@@ -417,6 +417,16 @@ describe('users.resetPassword (admin)', () => {
     ).toBe(u.user.uuid);
   });
 
+  it('keeps the session of an admin resetting their own password', async () => {
+    const self = await ctx.user({ admin: true });
+    await self.client.users.resetPassword.mutate({
+      uuid: self.user.uuid,
+      newPassword: 'own new password 1',
+      mustChange: false,
+    });
+    expect((await self.client.users.current.query()).uuid).toBe(self.user.uuid);
+  });
+
   it('refuses built-in accounts, weak passwords and non-admins, and audits without the password', async () => {
     const system = await admin.client.users.system.query();
     expect(

@@ -72,6 +72,7 @@ export const usersRouter = router({
         by: ctx.actor.user.uuid,
         mustChange: input.mustChange,
         unlock: input.unlock,
+        keepToken: user.uuid === ctx.actor.user.uuid ? ctx.actor.token?.uuid : undefined,
       });
       return { ...result, user: await viewUser(ctx.deps, ctx.actor, result.user) };
     }),

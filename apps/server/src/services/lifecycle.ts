@@ -7,7 +7,7 @@ import { ensureLink, setupLinks, toLinkView } from './links';
 import { runOperation } from './operations';
 import { authenticateToken } from './tokens';
 import { allUsersGroupId, groupIdsOf, isInvited, viewUser } from './user-view';
-import { createUser, findUser } from './users';
+import { assertAdminInvariants, createUser, findUser } from './users';
 
 /** Arvados's setup: idempotent; joins "All users" and makes the user visible to its members. */
 export async function setupUser(
@@ -114,7 +114,14 @@ export async function mergeUsers(deps: Deps, actor: Actor, req: MergeRequest) {
   }
   if (oldUser.uuid === newUser.uuid) throw invariant('cannot merge a user into themself');
   if (oldUser.redirectToUserUuid) throw invariant('this user was already merged');
-  if (oldUser.uuid === deps.wellKnown.systemUser) throw invariant('the system user cannot be merged');
+  const builtIn = [deps.wellKnown.systemUser, deps.wellKnown.anonymousUser];
+  if (builtIn.includes(oldUser.uuid) || builtIn.includes(newUser.uuid))
+    throw invariant(
+      'built-in accounts cannot be merged',
+      builtIn.includes(oldUser.uuid) ? 'oldUserUuid' : 'newUserUuid',
+    );
+  // The old account goes away as surely as a deleted one: the last active admin may not.
+  await assertAdminInvariants(deps, oldUser, 'delete');
   // The new user must be able to write into the new owner.
   const owner = req.newOwnerUuid;
   const ownerOk =

@@ -213,7 +213,7 @@ export async function listUsers(
 }
 
 /** Invariants that keep the directory administrable (DESIGN.md, "Identifiers"; issue on lifecycle). */
-async function assertAdminInvariants(
+export async function assertAdminInvariants(
   deps: Deps,
   user: UserDoc,
   next: { isAdmin: boolean; isActive: boolean } | 'delete',

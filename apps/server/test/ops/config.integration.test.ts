@@ -23,7 +23,9 @@ describe('settings', () => {
     [{ PORT: '70000' }, 'PORT: must be at most 65535'],
     [{ PORT: 'http' }, 'PORT: must be a number'],
     [{ PORT: '80.5' }, 'PORT: must be a whole number'],
-    [{ ROSTER_TRUST_PROXY: 'everyone' }, 'ROSTER_TRUST_PROXY: a hop count, or comma-separated'],
+    [{ ROSTER_TRUST_PROXY: 'everyone' }, 'ROSTER_TRUST_PROXY: "everyone" is not: a hop count'],
+    [{ ROSTER_TRUST_PROXY: '1.2.3' }, 'ROSTER_TRUST_PROXY: "1.2.3" is not'],
+    [{ ROSTER_TRUST_PROXY: '10.0.0.0/33' }, 'ROSTER_TRUST_PROXY: "10.0.0.0/33" is not'],
   ])('refuses %o with a message saying what is wrong', (env, message) => {
     expect(() => loadConfig(env)).toThrow(message);
   });

@@ -97,7 +97,7 @@ export function MergeButton({ user }: { user: UserView }) {
           />
           <Switch
             label={`Redirect ${name} to the remaining account`}
-            description="Recommended: the old account's tokens and sign-in keep working, as the remaining account."
+            description="Recommended: the old account's tokens keep working, and its username or email signs in to the remaining account."
             checked={redirect}
             onChange={(e) => setRedirect(e.currentTarget.checked)}
           />
@@ -139,8 +139,8 @@ export function MergeButton({ user }: { user: UserView }) {
               of
               {` ${name}'s`} profile is copied.{' '}
               {redirect
-                ? `${name} disappears from the directory: signing in with its username or email and password signs in to ${into}. Its username stays reserved.`
-                : `${name} stays in the directory, with no tokens, memberships or permissions left.`}
+                ? `${name} disappears from the directory. Its username or email then signs in to ${into}, with ${into}'s password (no longer ${name}'s). Its username stays reserved.`
+                : `${name} stays in the directory and can still sign in with its own password, but with no tokens, memberships or permissions left (not even "All users").`}
             </Text>
           </div>
           <Alert color="red">A merge cannot be undone.</Alert>
