@@ -1,22 +1,19 @@
-import { randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { createExpressMiddleware } from '@trpc/server/adapters/express';
 import compression from 'compression';
 import cookieParser from 'cookie-parser';
-import cors from 'cors';
-import express, { type ErrorRequestHandler } from 'express';
-import helmet from 'helmet';
+import express, { type ErrorRequestHandler, type RequestHandler } from 'express';
 import type { Connection } from 'mongoose';
 import type { Logger } from 'pino';
-import { pinoHttp } from 'pino-http';
 import type { Config } from './config';
 import { contextFactory } from './context';
 import { createModels } from './db/models';
-import { bindRequestLogger, createLogger, requestAwareLogger, SECRET_LOG_PATHS } from './http/logging';
+import { createLogger, requestLog, requestLogging } from './http/logging';
 import { httpMetrics, metricsHandler, noteTrpcError } from './http/metrics';
 import { openApiHandler } from './http/openapi';
 import { isSensitiveTrpcPath, sensitiveRateLimit } from './http/rate-limit';
+import { corsAllowlist, securityHeaders } from './http/security';
 import { wellKnown } from './lib/ids';
 import { PasswordHasher } from './lib/passwords';
 import { mountRestFacades } from './rest';
@@ -29,8 +26,8 @@ export function createDeps(config: Config, connection: Connection, logger?: Logg
     config,
     models: createModels(connection),
     hasher: new PasswordHasher(config.argon2),
-    // Inside a request, services' log lines go through the request's logger and carry its id.
-    logger: requestAwareLogger(logger ?? createLogger(config.logLevel)),
+    // Services' lines about a request carry its id through logFor(deps.logger, meta).
+    logger: logger ?? createLogger(config.logLevel),
     wellKnown: wellKnown(config.clusterId),
     authCache: new AuthCache(config.authCacheMs),
   };
@@ -42,8 +39,6 @@ export interface AppOptions {
   /** True while the process stops: responses then ask clients to close their connection. */
   isDraining?: () => boolean;
 }
-
-const REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/;
 
 /** Builds the Express app. It does not connect or listen: main.ts and the tests do. */
 export function createApp(deps: Deps, opts: AppOptions) {
@@ -72,61 +67,18 @@ export function createApp(deps: Deps, opts: AppOptions) {
   app.get('/metrics', metricsHandler);
   app.get('/openapi.json', openApiHandler);
 
+  // What every API request goes through, in this order, as one layer of Express's router (each
+  // layer costs a path match and a few closures per request).
   app.use(
-    pinoHttp({
-      logger: deps.logger,
-      genReqId: (req, res) => {
-        const given = req.headers['x-request-id'];
-        const id = typeof given === 'string' && REQUEST_ID.test(given) ? given : `req-${randomUUID()}`;
-        res.setHeader('x-request-id', id);
-        return id;
-      },
-      // Never log credentials: headers and cookies are redacted, bodies are not logged at all.
-      redact: [
-        'req.headers.authorization',
-        'req.headers.cookie',
-        'res.headers["set-cookie"]',
-        ...SECRET_LOG_PATHS,
-      ],
-      autoLogging: { ignore: (req) => req.url === '/healthz' || req.url === '/readyz' },
-      // Arvados clients may send the token as ?api_token= or ?oauth_token=: keep it out of the URL we log.
-      serializers: {
-        req: (req: { url?: string; query?: unknown }) => ({
-          ...req,
-          url: req.url?.replace(/([?&](?:api_token|oauth_token)=)[^&]*/g, '$1[redacted]'),
-          query: undefined,
-        }),
-      },
-      // `reqId` on every line: req.log (which the services' lines go through) carries only the id.
-      quietReqLogger: true,
-    }),
+    inSequence([
+      requestLogging(deps.logger, { ignore: (url) => url === '/healthz' || url === '/readyz' }),
+      securityHeaders(),
+      corsAllowlist(deps.config.corsOrigins),
+      cookieParser(),
+      express.json({ limit: deps.config.bodyLimit }),
+      express.urlencoded({ extended: false, limit: deps.config.bodyLimit }),
+    ]),
   );
-  app.use(
-    helmet({
-      contentSecurityPolicy: {
-        directives: {
-          defaultSrc: ["'self'"],
-          scriptSrc: ["'self'"],
-          styleSrc: ["'self'", "'unsafe-inline'"],
-          imgSrc: ["'self'", 'data:'],
-        },
-      },
-    }),
-  );
-  // Browsers on other origins may call the API only from the configured allowlist.
-  app.use(
-    cors({
-      origin: (origin, done) =>
-        done(null, !origin || deps.config.corsOrigins.includes(origin) ? (origin ?? false) : false),
-      credentials: true,
-      allowedHeaders: ['content-type', 'authorization', 'x-csrf-token', 'x-request-id', 'trpc-accept'],
-      maxAge: 600,
-    }),
-  );
-  app.use(cookieParser());
-  app.use(express.json({ limit: deps.config.bodyLimit }));
-  app.use(express.urlencoded({ extended: false, limit: deps.config.bodyLimit }));
-  app.use(bindRequestLogger);
 
   app.use('/trpc', sensitiveRateLimit(deps, isSensitiveTrpcPath));
   app.use(
@@ -137,7 +89,7 @@ export function createApp(deps: Deps, opts: AppOptions) {
       onError: ({ error, path, req }) => {
         noteTrpcError(req, path, error);
         if (error.code === 'INTERNAL_SERVER_ERROR')
-          deps.logger.error({ err: error, path }, 'procedure failed');
+          requestLog(req, deps.logger).error({ err: error, path }, 'procedure failed');
       },
     }),
   );
@@ -169,6 +121,30 @@ export function createApp(deps: Deps, opts: AppOptions) {
   });
   app.use(jsonErrors(deps));
   return app;
+}
+
+/** Runs middlewares one after the other; an error skips the rest and goes to Express's error handlers. */
+function inSequence(handlers: RequestHandler[]): RequestHandler {
+  return (req, res, next) => {
+    let i = 0;
+    const step = (err?: unknown): void => {
+      if (err !== undefined && err !== null) {
+        next(err);
+        return;
+      }
+      const handler = handlers[i++];
+      if (!handler) {
+        next();
+        return;
+      }
+      try {
+        void handler(req, res, step);
+      } catch (e) {
+        next(e);
+      }
+    };
+    step();
+  };
 }
 
 async function pingWithin(db: Connection, ms: number): Promise<boolean> {
@@ -203,7 +179,7 @@ function jsonErrors(deps: Deps): ErrorRequestHandler {
         : status < 500
           ? 'VALIDATION_FAILED'
           : 'INTERNAL';
-    if (status >= 500) deps.logger.error({ err, url: req.url }, 'request failed');
+    if (status >= 500) requestLog(req, deps.logger).error({ err, url: req.url }, 'request failed');
     const message =
       err?.type === 'entity.too.large'
         ? `The request body is larger than ${deps.config.bodyLimit}`

@@ -1,4 +1,4 @@
-import { initTRPC } from '@trpc/server';
+import { initTRPC, type TRPCError } from '@trpc/server';
 import type { ContextInner } from './context';
 import { AppError, isDatabaseUnavailable } from './lib/errors';
 import { recordAudit } from './services/audit';
@@ -66,22 +66,6 @@ export const router = t.router;
 export const createCallerFactory = t.createCallerFactory;
 export const middleware = t.middleware;
 
-/** Database outages become a clear 503 instead of a generic 500. */
-const mapUnavailable = t.middleware(async ({ next }) => {
-  const result = await next();
-  if (!result.ok && isDatabaseUnavailable(result.error.cause)) {
-    throw new AppError(
-      'SERVICE_UNAVAILABLE',
-      'DATABASE_UNAVAILABLE',
-      'The database is unavailable; try again shortly',
-      {
-        cause: result.error.cause,
-      },
-    );
-  }
-  return result;
-});
-
 function targetOf(input: unknown, output: unknown): string | null {
   const i = (input ?? {}) as Record<string, unknown>;
   const o = (output ?? {}) as Record<string, unknown>;
@@ -101,11 +85,33 @@ function targetOf(input: unknown, output: unknown): string | null {
 
 /**
  * Every mutation writes an audit event, whether it succeeded, failed or was refused, with the
- * input's fields (credentials redacted) as its changes. Logins included.
+ * input's fields (credentials redacted) as its changes. Logins included. Then database outages
+ * become a clear 503 instead of a generic 500 (the audit event records the original failure).
+ * One middleware for both: each level of tRPC's middleware chain copies the call's options
+ * twice, a cost every procedure pays.
  */
-const audit = t.middleware(async ({ ctx, type, path, next, getRawInput }) => {
-  if (type !== 'mutation') return next();
+const auditAndMapUnavailable = t.middleware(async ({ ctx, type, path, next, getRawInput }) => {
   const result = await next();
+  if (type === 'mutation') await auditCall(ctx, path, result, getRawInput);
+  if (!result.ok && isDatabaseUnavailable(result.error.cause)) {
+    throw new AppError(
+      'SERVICE_UNAVAILABLE',
+      'DATABASE_UNAVAILABLE',
+      'The database is unavailable; try again shortly',
+      {
+        cause: result.error.cause,
+      },
+    );
+  }
+  return result;
+});
+
+async function auditCall(
+  ctx: ContextInner,
+  path: string,
+  result: { ok: true; data: unknown } | { ok: false; error: TRPCError },
+  getRawInput: () => Promise<unknown>,
+) {
   const input = await getRawInput().catch(() => undefined);
   const output = result.ok ? result.data : undefined;
   const code = result.ok ? null : result.error instanceof AppError ? result.error.appCode : result.error.code;
@@ -122,10 +128,9 @@ const audit = t.middleware(async ({ ctx, type, path, next, getRawInput }) => {
     changes: (input as { patch?: unknown } | undefined)?.patch ?? input ?? {},
     meta: ctx.meta,
   });
-  return result;
-});
+}
 
-export const publicProcedure = t.procedure.use(mapUnavailable).use(audit);
+export const publicProcedure = t.procedure.use(auditAndMapUnavailable);
 
 /** Any signed-in user whose token allows this procedure; cookie sessions must also pass CSRF on mutations. */
 export const authedProcedure = publicProcedure.use(({ ctx, path, type, next }) => {

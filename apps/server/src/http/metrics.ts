@@ -222,5 +222,7 @@ export function httpMetrics(deps: Deps, procedures: Iterable<string>): RequestHa
 /** GET /metrics: the Prometheus text format. */
 export const metricsHandler: RequestHandler = async (_req, res) => {
   res.setHeader('content-type', registry.contentType);
-  res.end(await registry.metrics());
+  // prom-client writes NaN (an event-loop lag with no sample since the last scrape) as `Nan`;
+  // the text format spells it `NaN`.
+  res.end((await registry.metrics()).replace(/ Nan$/gm, ' NaN'));
 };

@@ -3,6 +3,7 @@ import { getHTTPStatusCodeFromError } from '@trpc/server/http';
 import type { ErrorRequestHandler, Request, RequestHandler, Response } from 'express';
 import type { z } from 'zod';
 import { requestMeta, resolveActor } from '../context';
+import { requestLog } from '../http/logging';
 import { AppError, isDatabaseUnavailable } from '../lib/errors';
 import { recordAudit } from '../services/audit';
 import type { Actor, Deps, RequestMeta } from '../services/deps';
@@ -222,7 +223,7 @@ export function restHandler<I>(
     } catch (err) {
       failure = err;
       if (statusOf(err) >= 500 && !isDatabaseUnavailable(err))
-        deps.logger.error({ err, url: req.originalUrl }, 'REST request failed');
+        requestLog(req, deps.logger).error({ err, url: req.originalUrl }, 'REST request failed');
       dialect.sendError(call, err);
     }
     const action = call.audit.action ?? route.audit;

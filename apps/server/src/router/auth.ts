@@ -66,7 +66,7 @@ export const authRouter = router({
   changeExpiredPassword: publicProcedure
     .input(ChangeExpiredPasswordInput)
     .output(UserView)
-    .mutation(({ ctx, input }) => auth.changeExpiredPassword(ctx.deps, input)),
+    .mutation(({ ctx, input }) => auth.changeExpiredPassword(ctx.deps, input, ctx.meta)),
 
   /** Redeems the one-time setup token printed at first start: creates the first admin. */
   claimFirstAdmin: authedProcedure

@@ -1,6 +1,7 @@
 import type { AuditEventView, ListAuditInput } from '@roster/contracts';
 import type { z } from 'zod';
 import type { AuditDoc } from '../db/models';
+import { logFor } from '../http/logging';
 import { newUuid } from '../lib/ids';
 import { type ListSpec, planList } from '../lib/list-query';
 import type { Deps, RequestMeta } from './deps';
@@ -48,7 +49,7 @@ export async function recordAudit(deps: Deps, r: AuditRecord): Promise<void> {
       ip: r.meta.ip,
     });
   } catch (err) {
-    deps.logger.error({ err, action: r.action }, 'could not write an audit event');
+    logFor(deps.logger, r.meta).error({ err, action: r.action }, 'could not write an audit event');
   }
 }
 

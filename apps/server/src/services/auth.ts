@@ -1,5 +1,6 @@
 import type { LoginInput, SignupInput } from '@roster/contracts';
 import type { UserDoc } from '../db/models';
+import { logFor } from '../http/logging';
 import { metrics } from '../http/metrics';
 import { AppError } from '../lib/errors';
 import type { Actor, Deps, RequestMeta } from './deps';
@@ -36,8 +37,23 @@ async function findByLogin(deps: Deps, login: string): Promise<UserDoc | null> {
 export async function verifyCredentials(
   deps: Deps,
   input: LoginInput,
-  opts: { allowExpired?: boolean } = {},
+  opts: { allowExpired?: boolean; meta?: RequestMeta } = {},
 ): Promise<UserDoc> {
+  const { user, released } = await checkCredentials(deps, input, opts);
+  await released;
+  return user;
+}
+
+/**
+ * verifyCredentials, except that the release of the lockout reservation may still be under way:
+ * `released` settles when it is done. A login waits for it beside its token insert (two
+ * single-document writes that do not depend on each other) rather than before it.
+ */
+async function checkCredentials(
+  deps: Deps,
+  input: LoginInput,
+  opts: { allowExpired?: boolean; meta?: RequestMeta },
+): Promise<{ user: UserDoc; released: Promise<void> }> {
   let user = await findByLogin(deps, input.login);
   if (user?.redirectToUserUuid)
     user = await deps.models.User.findOne({ uuid: user.redirectToUserUuid }).lean<UserDoc>();
@@ -49,7 +65,10 @@ export async function verifyCredentials(
       ? await deps.hasher.verify(user.passwordHash, input.password)
       : await deps.hasher.verifyDummy(input.password);
   if (!attempt) {
-    deps.logger.warn({ key: key.startsWith('u:') ? key : 'l:<unknown login>' }, 'login refused: locked out');
+    logFor(deps.logger, opts.meta).warn(
+      { key: key.startsWith('u:') ? key : 'l:<unknown login>' },
+      'login refused: locked out',
+    );
     metrics.login('locked');
     throw invalidCredentials();
   }
@@ -58,9 +77,12 @@ export async function verifyCredentials(
     metrics.login('failure');
     throw invalidCredentials();
   }
-  await recordSuccess(deps, key);
+  const released = recordSuccess(deps, key);
+  // Awaited by the caller (or below); this only keeps a failure from going unhandled meanwhile.
+  released.catch(() => {});
   metrics.login('success');
   if (!opts.allowExpired && user.passwordExpiresAt && user.passwordExpiresAt.getTime() <= Date.now()) {
+    await released;
     // Told only to someone who knows the password, so it reveals nothing to a guesser.
     throw new AppError(
       'UNAUTHORIZED',
@@ -75,16 +97,17 @@ export async function verifyCredentials(
     const passwordHash = await deps.hasher.hash(input.password);
     await deps.models.User.updateOne({ uuid: user.uuid }, { $set: { passwordHash } });
   }
-  return user;
+  return { user, released };
 }
 
 export async function login(deps: Deps, input: LoginInput, meta: RequestMeta) {
-  const user = await verifyCredentials(deps, input);
+  const { user, released } = await checkCredentials(deps, input, { meta });
   const expiresAt = new Date(Date.now() + deps.config.sessionLifetimeMs);
   const now = new Date();
   const [{ token, secret }] = await Promise.all([
     issueToken(deps, user.uuid, { kind: 'session', label: 'login', expiresAt, meta }),
     deps.models.User.collection.updateOne({ uuid: user.uuid }, { $set: { lastLoginAt: now } }),
+    released,
   ]);
   const updated = { ...user, lastLoginAt: now };
   // The session is likely used at once: its first request need not read it back.
@@ -122,11 +145,12 @@ export async function logout(deps: Deps, actor: Actor, everywhere: boolean): Pro
 export async function changeExpiredPassword(
   deps: Deps,
   input: { login: string; oldPassword: string; newPassword: string },
+  meta?: RequestMeta,
 ) {
   const user = await verifyCredentials(
     deps,
     { login: input.login, password: input.oldPassword },
-    { allowExpired: true },
+    { allowExpired: true, meta },
   );
   const updated = await setPassword(deps, user, input.newPassword, { by: user.uuid, field: 'newPassword' });
   await revokeAllTokens(deps, user.uuid);

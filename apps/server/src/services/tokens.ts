@@ -1,6 +1,7 @@
 import type { ListTokensInput, TokenView } from '@roster/contracts';
 import type { z } from 'zod';
 import type { TokenDoc, UserDoc } from '../db/models';
+import { logFor } from '../http/logging';
 import { AppError, forbidden, notFound } from '../lib/errors';
 import { newUuid } from '../lib/ids';
 import { type ListSpec, planList } from '../lib/list-query';
@@ -95,7 +96,7 @@ export async function authenticateToken(
       { $set: { lastUsedAt: token.lastUsedAt, lastUsedByIp: meta.ip } },
     )
       .exec()
-      .catch((err) => deps.logger.warn({ err }, 'could not record token use'));
+      .catch((err) => logFor(deps.logger, meta).warn({ err }, 'could not record token use'));
   }
   return { token, user };
 }

@@ -396,11 +396,15 @@ export function dioptraRouter(deps: Deps): Router {
           { uuid: 1, username: 1, email: 1 },
         ).lean<Pick<UserDoc, 'uuid' | 'username' | 'email'>>();
         const view = await asPasswordChange(
-          auth.changeExpiredPassword(deps, {
-            login: user?.username ?? user?.email ?? `#${input.id}`,
-            oldPassword: input.oldPassword,
-            newPassword: input.newPassword,
-          }),
+          auth.changeExpiredPassword(
+            deps,
+            {
+              login: user?.username ?? user?.email ?? `#${input.id}`,
+              oldPassword: input.oldPassword,
+              newPassword: input.newPassword,
+            },
+            call.meta,
+          ),
         );
         call.audit.targetUuid = view.uuid;
         return { status: 'Password Change Success' };
