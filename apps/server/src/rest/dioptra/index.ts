@@ -337,6 +337,7 @@ export function dioptraRouter(deps: Deps): Router {
 
   router.delete(
     '/users/current',
+    limited,
     restHandler(deps, dialect, 'authed', {
       audit: 'users.deleteSelf',
       input: DeleteBody,
