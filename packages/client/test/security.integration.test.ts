@@ -80,6 +80,37 @@ describe('lockout under parallel attempts', () => {
   });
 });
 
+describe('password confirmations of a signed-in user', () => {
+  const ctx = useServer({ lockout: { threshold: 3, baseMs: 60_000, maxMs: 60_000 } });
+
+  it('count toward the account lockout, so a stolen session cannot guess the password', async () => {
+    const u = await ctx.user();
+    const admin = await ctx.user({ admin: true });
+    for (const guess of ['guess one', 'guess two'])
+      expect(
+        await failure(
+          u.client.users.changePassword.mutate({ oldPassword: guess, newPassword: 'whatever pw 1' }),
+        ),
+      ).toMatchObject({ appCode: 'INVALID_CREDENTIALS', field: 'oldPassword' });
+    expect(await failure(u.client.users.deleteSelf.mutate({ password: 'guess three' }))).toMatchObject({
+      appCode: 'INVALID_CREDENTIALS',
+      field: 'password',
+    });
+    // Locked: the right password is refused too, here and at sign-in, until an admin clears it.
+    expect(await failure(u.client.users.deleteSelf.mutate({ password: u.password }))).toMatchObject({
+      appCode: 'INVALID_CREDENTIALS',
+    });
+    expect(
+      await failure(ctx.anon.auth.login.mutate({ login: u.username, password: u.password })),
+    ).toMatchObject({
+      appCode: 'INVALID_CREDENTIALS',
+    });
+    expect((await admin.client.users.lockout.query({ uuid: u.user.uuid })).locked).toBe(true);
+    await admin.client.users.unlock.mutate({ uuid: u.user.uuid });
+    await u.client.users.changePassword.mutate({ oldPassword: u.password, newPassword: 'my new password 1' });
+  });
+});
+
 describe('per-address rate limits', () => {
   const ctx = useServer({ rateLimitPerMinute: 4 });
 

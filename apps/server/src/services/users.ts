@@ -15,6 +15,7 @@ import { nextId } from './counters';
 import type { Actor, Deps } from './deps';
 import { setupLinks } from './links';
 import { runList } from './listing';
+import { lockoutKey, recordFailure, recordSuccess, reserveAttempt } from './lockout';
 import { PUBLIC_USER_FIELDS, viewUser, viewUsers } from './user-view';
 
 const USERNAME_BLOCKLIST = new Set(['arvados', 'git', 'gitolite', 'gitolite-admin', 'root', 'syslog']);
@@ -337,17 +338,40 @@ export async function deleteUser(deps: Deps, actor: Actor, uuid: string): Promis
 }
 
 /**
+ * The signed-in user's password, asked again before a change that matters. It goes through the
+ * account's lockout like a login: a stolen session cannot guess the password without limit.
+ */
+async function confirmOwnPassword(
+  deps: Deps,
+  actor: Actor,
+  password: string,
+  field: string,
+): Promise<UserDoc> {
+  const user = await deps.models.User.findOne({ uuid: actor.user.uuid }).lean<UserDoc>();
+  if (!user) throw notFound('user');
+  const key = lockoutKey(user, '');
+  const attempt = await reserveAttempt(deps, key);
+  const ok =
+    attempt && user.passwordHash
+      ? await deps.hasher.verify(user.passwordHash, password)
+      : await deps.hasher.verifyDummy(password);
+  if (!attempt || !ok) {
+    if (attempt) await recordFailure(deps, attempt);
+    throw new AppError('UNAUTHORIZED', 'INVALID_CREDENTIALS', 'the current password is not correct', {
+      field,
+    });
+  }
+  await recordSuccess(deps, key);
+  return user;
+}
+
+/**
  * A user deletes their own account, proving it with the password (a stolen session alone cannot).
  * The same invariants as an admin's deletion hold: the last active admin and the owner of groups
  * cannot go.
  */
 export async function deleteSelf(deps: Deps, actor: Actor, password: string): Promise<UserView> {
-  const user = await deps.models.User.findOne({ uuid: actor.user.uuid }).lean<UserDoc>();
-  if (!user?.passwordHash || !(await deps.hasher.verify(user.passwordHash, password))) {
-    throw new AppError('UNAUTHORIZED', 'INVALID_CREDENTIALS', 'the password is not correct', {
-      field: 'password',
-    });
-  }
+  const user = await confirmOwnPassword(deps, actor, password, 'password');
   return deleteUser(deps, actor, user.uuid);
 }
 
@@ -357,12 +381,7 @@ export async function changePassword(
   oldPassword: string,
   newPassword: string,
 ): Promise<UserView> {
-  const user = await deps.models.User.findOne({ uuid: actor.user.uuid }).lean<UserDoc>();
-  if (!user || !(await deps.hasher.verify(user.passwordHash, oldPassword))) {
-    throw new AppError('UNAUTHORIZED', 'INVALID_CREDENTIALS', 'the current password is not correct', {
-      field: 'oldPassword',
-    });
-  }
+  const user = await confirmOwnPassword(deps, actor, oldPassword, 'oldPassword');
   const updated = await setPassword(deps, user, newPassword, { by: actor.user.uuid, field: 'newPassword' });
   // Every other session and token ends; the one making the change stays.
   await revokeAllTokens(deps, user.uuid, { except: actor.token?.uuid });
