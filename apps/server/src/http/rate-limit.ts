@@ -29,8 +29,19 @@ export class MongoRateLimitStore implements Store {
   }
 
   async increment(key: string): Promise<IncrementResponse> {
+    return (await this.take(key)).counted;
+  }
+
+  /**
+   * Counts one hit, and returns with it the way to give that very hit back: in the window it was
+   * counted in, even when the window has ended since.
+   */
+  async take(key: string) {
     const { start, resetAt } = this.window();
     const id = `${this.prefix}|${key}|${start}`;
+    const giveBack = async () => {
+      await this.deps.models.RateCounter.updateOne({ _id: id }, { $inc: { hits: -1 } });
+    };
     for (let attempt = 0; ; attempt++) {
       try {
         const doc = await this.deps.models.RateCounter.findOneAndUpdate(
@@ -38,7 +49,7 @@ export class MongoRateLimitStore implements Store {
           { $inc: { hits: 1 }, $setOnInsert: { resetAt } },
           { upsert: true, new: true, lean: true },
         );
-        return { totalHits: doc!.hits as number, resetTime: resetAt };
+        return { counted: { totalHits: doc!.hits as number, resetTime: resetAt }, giveBack };
       } catch (err) {
         // Two first hits of a window raced on the insert: count again.
         if ((err as { code?: number }).code === 11000 && attempt < 3) continue;

@@ -1,4 +1,5 @@
 import type { SignupInput } from '@roster/contracts';
+import { ipKeyGenerator } from 'express-rate-limit';
 import { MongoRateLimitStore } from '../http/rate-limit';
 import { AppError } from '../lib/errors';
 import * as auth from './auth';
@@ -22,9 +23,10 @@ export async function signupWithConflictBudget(deps: Deps, input: SignupInput, m
   if (budget === 0 || !meta.ip) return auth.signup(deps, input);
   const store = new MongoRateLimitStore(deps, 'signup-taken');
   store.windowMs = HOUR;
-  const { totalHits } = await store.increment(meta.ip);
-  if (totalHits > budget) {
-    await store.decrement(meta.ip);
+  // IPv6 clients are counted by /56, as the other rate limits count them: a /64 is one client.
+  const { counted, giveBack } = await store.take(ipKeyGenerator(meta.ip, 56));
+  if (counted.totalHits > budget) {
+    await giveBack();
     throw new AppError(
       'TOO_MANY_REQUESTS',
       'RATE_LIMITED',
@@ -38,6 +40,6 @@ export async function signupWithConflictBudget(deps: Deps, input: SignupInput, m
     conflict = err instanceof AppError && CONFLICTS.has(err.appCode);
     throw err;
   } finally {
-    if (!conflict) await store.decrement(meta.ip).catch(() => {});
+    if (!conflict) await giveBack().catch(() => {});
   }
 }
