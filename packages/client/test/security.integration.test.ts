@@ -216,6 +216,33 @@ describe('two server processes on one database', () => {
     expect(Date.now() - revokedAt).toBeLessThanOrEqual(config.authCacheMs + 300);
   });
 
+  it('shows a membership granted through one in the other within the same bound', async () => {
+    const { makeUser } = await import('@roster/server/testing');
+    const u = await makeUser(a.deps);
+    const admin = await makeUser(a.deps, { admin: true });
+    const onB = createRosterClient({ url: b.url, token: u.token, batch: false });
+    const adminOnA = createRosterClient({ url: a.url, token: admin.token, batch: false });
+    // B caches the group list and u's groups; then A creates a group and adds u to it.
+    const before = (await onB.users.current.query()).groups ?? [];
+    await new Promise((r) => setTimeout(r, config.authCacheMs / 2));
+    const group = await adminOnA.groups.create.mutate({ name: `cache bound ${Date.now()}` });
+    const grantedAt = Date.now();
+    await adminOnA.permissions.grant.mutate({
+      tailUuid: u.user.uuid,
+      headUuid: group.uuid,
+      level: 'can_read',
+    });
+    const { id } = await adminOnA.groups.get.query({ uuid: group.uuid });
+    let seen = false;
+    while (!seen && Date.now() - grantedAt < 5_000) {
+      seen = ((await onB.users.current.query()).groups ?? []).includes(id);
+      if (!seen) await new Promise((r) => setTimeout(r, 50));
+    }
+    expect(before).not.toContain(id);
+    expect(seen).toBe(true);
+    expect(Date.now() - grantedAt).toBeLessThanOrEqual(config.authCacheMs + 300);
+  });
+
   it('holds the lockout and the rate limit across both', async () => {
     const { makeUser } = await import('@roster/server/testing');
     const u = await makeUser(a.deps);

@@ -21,7 +21,7 @@ export interface GroupRef {
 export class AuthCache {
   private readonly cache: LRUCache<string, Entry> | undefined;
   private readonly memberships: LRUCache<string, readonly number[]> | undefined;
-  private groupList: { value: readonly GroupRef[]; until: number } | undefined;
+  private groupList: { value: readonly GroupRef[]; readAt: number } | undefined;
   /**
    * Bumped by every membership or group change: a lookup that started before one must not store
    * what it read, which may predate the change.
@@ -70,18 +70,23 @@ export class AuthCache {
     return this.memberships?.get(userUuid);
   }
 
-  setGroupIds(userUuid: string, ids: readonly number[], generation: number): void {
-    if (generation === this.generation) this.memberships?.set(userUuid, ids);
+  /**
+   * `readAt`: when the oldest data the ids were computed from was read (the group list may come
+   * from this cache), so that nothing is served longer than the bound after it was read.
+   */
+  setGroupIds(userUuid: string, ids: readonly number[], generation: number, readAt: number): void {
+    const ttl = readAt + this.ttlMs - Date.now();
+    if (generation === this.generation && ttl > 0) this.memberships?.set(userUuid, ids, { ttl });
   }
 
-  groups(): readonly GroupRef[] | undefined {
+  /** The cached list of every group, and when it was read. */
+  groups(): { value: readonly GroupRef[]; readAt: number } | undefined {
     const list = this.groupList;
-    return list && list.until > Date.now() ? list.value : undefined;
+    return list && list.readAt + this.ttlMs > Date.now() ? list : undefined;
   }
 
-  setGroups(value: readonly GroupRef[], generation: number): void {
-    if (this.ttlMs > 0 && generation === this.generation)
-      this.groupList = { value, until: Date.now() + this.ttlMs };
+  setGroups(value: readonly GroupRef[], generation: number, readAt: number): void {
+    if (this.ttlMs > 0 && generation === this.generation) this.groupList = { value, readAt };
   }
 
   /** After any change to permission links or groups: memberships are read again. */

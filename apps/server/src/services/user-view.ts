@@ -12,14 +12,18 @@ const iso = (d: Date | null | undefined) => (d ? d.toISOString() : null);
 /** Above this many (user, group) pairs, memberships are read by member rather than by relation key. */
 const MAX_RELATION_KEYS = 2_000;
 
-/** Every group's uuid and id, from the cache when it is fresh enough. */
-async function groupRefs(deps: Deps, cached: boolean): Promise<readonly GroupRef[]> {
+/** Every group's uuid and id, from the cache when it is fresh enough, and when they were read. */
+async function groupRefs(
+  deps: Deps,
+  cached: boolean,
+): Promise<{ value: readonly GroupRef[]; readAt: number }> {
   const hit = cached ? deps.authCache.groups() : undefined;
   if (hit) return hit;
   const generation = deps.authCache.currentGeneration;
+  const readAt = Date.now();
   const groups = await deps.models.Group.find({}, { _id: 0, uuid: 1, id: 1 }).lean<GroupRef[]>();
-  deps.authCache.setGroups(groups, generation);
-  return groups;
+  deps.authCache.setGroups(groups, generation, readAt);
+  return { value: groups, readAt };
 }
 
 /**
@@ -44,7 +48,7 @@ export async function groupIdsOf(
   }
   if (!missing.length) return result;
   const generation = deps.authCache.currentGeneration;
-  const groups = await groupRefs(deps, cached);
+  const { value: groups, readAt } = await groupRefs(deps, cached);
   const idOf = new Map(groups.map((g) => [g.uuid, g.id]));
   const links = !groups.length
     ? []
@@ -76,7 +80,7 @@ export async function groupIdsOf(
   }
   for (const u of missing) {
     const ids = result.get(u)!.sort((a, b) => a - b);
-    if (cached) deps.authCache.setGroupIds(u, [...ids], generation);
+    if (cached) deps.authCache.setGroupIds(u, [...ids], generation, readAt);
   }
   return result;
 }
