@@ -56,9 +56,8 @@ export async function grant(deps: Deps, actor: Actor, input: z.output<typeof Gra
   };
   const key = relationKey(link);
   const now = new Date();
-  let inserted = false;
   try {
-    const res = await deps.models.Link.updateOne(
+    await deps.models.Link.updateOne(
       { relationKey: key },
       {
         $set: { name: input.level, modifiedAt: now },
@@ -75,14 +74,18 @@ export async function grant(deps: Deps, actor: Actor, input: z.output<typeof Gra
       },
       { upsert: true },
     );
-    inserted = res.upsertedCount > 0;
   } catch (err) {
     if ((err as { code?: number }).code !== 11000) throw err;
     await deps.models.Link.updateOne({ relationKey: key }, { $set: { name: input.level, modifiedAt: now } });
   }
   deps.authCache.membershipsChanged();
-  if (inserted) await undoIfCycle(deps, key, input.tailUuid, input.headUuid);
-  return toLinkView((await deps.models.Link.findOne({ relationKey: key }).lean<LinkDoc>())!);
+  // Also when this call only updated the level: a parallel grant may have stored the edge a
+  // moment before, and may be about to take it back because it closes a cycle.
+  await undoIfCycle(deps, key, input.tailUuid, input.headUuid);
+  const stored = await deps.models.Link.findOne({ relationKey: key }).lean<LinkDoc>();
+  if (!stored)
+    throw new AppError('CONFLICT', 'CONFLICT', 'the permission was revoked while it was being granted');
+  return toLinkView(stored);
 }
 
 /**
