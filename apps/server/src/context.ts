@@ -55,7 +55,11 @@ export function presentedToken(req: Request): { raw: string; via: 'bearer' | 'co
 }
 
 export function requestMeta(req: Request): RequestMeta {
-  return { ip: req.ip ?? null, requestId: String((req as { id?: unknown }).id ?? '') };
+  return {
+    ip: req.ip ?? null,
+    requestId: String((req as { id?: unknown }).id ?? ''),
+    userAgent: req.headers['user-agent']?.slice(0, 256) || null,
+  };
 }
 
 export function sessionCookies(deps: Deps, req: Request, res: Response): SessionCookies {

@@ -102,4 +102,20 @@ describe('tokens', () => {
     for (const t of made)
       expect((await failure(ctx.client(t.secret).users.current.query())).code).toBe('UNAUTHORIZED');
   });
+
+  it('records the address and browser of a sign-in on its session, so its owner can tell sessions apart', async () => {
+    const u = await ctx.user();
+    const res = await fetch(`${ctx.url}/trpc/auth.login`, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        'user-agent': 'Mozilla/5.0 (X11; Linux x86_64) TestBrowser/1.0',
+      },
+      body: JSON.stringify({ login: u.username, password: u.password }),
+    });
+    expect(res.status).toBe(200);
+    const sessions = await u.client.tokens.list.query({ filters: [['kind', '=', 'session']] });
+    const fromBrowser = sessions.items.find((t) => t.createdByUserAgent?.includes('TestBrowser/1.0'));
+    expect(fromBrowser).toMatchObject({ createdByIp: '127.0.0.1', label: 'login' });
+  });
 });

@@ -35,6 +35,8 @@ export const TokenView = z.object({
   expiresAt: Timestamp.nullable(),
   lastUsedAt: Timestamp.nullable(),
   createdByIp: z.string().nullable(),
+  /** The User-Agent of the sign-in that made a session (or of the request that made a token). */
+  createdByUserAgent: z.string().nullable(),
   lastUsedByIp: z.string().nullable(),
   /** True for the token or session that made this request. */
   current: z.boolean(),

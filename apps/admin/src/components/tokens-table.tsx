@@ -107,6 +107,11 @@ export function TokensTable({ kind, userUuid, label }: TokensTableProps) {
                         from {t.createdByIp}
                       </Text>
                     ) : null}
+                    {t.createdByUserAgent ? (
+                      <Text size="xs" c="dimmed" lineClamp={1} maw={280} title={t.createdByUserAgent}>
+                        {t.createdByUserAgent}
+                      </Text>
+                    ) : null}
                   </Table.Td>
                   <Table.Td>
                     <Text size="sm">{formatDateTime(t.expiresAt, 'never')}</Text>

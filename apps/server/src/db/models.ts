@@ -72,6 +72,7 @@ const tokenSchema = new Schema(
     expiresAt: { type: Date, default: null },
     lastUsedAt: { type: Date, default: null },
     createdByIp: { type: String, default: null },
+    createdByUserAgent: { type: String, default: null },
     lastUsedByIp: { type: String, default: null },
   },
   { versionKey: false, autoIndex: false },

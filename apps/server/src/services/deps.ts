@@ -25,4 +25,6 @@ export interface Actor {
 export interface RequestMeta {
   ip: string | null;
   requestId: string;
+  /** The client's User-Agent, cut to 256 characters: sessions show it so their owner can tell them apart. */
+  userAgent?: string | null;
 }

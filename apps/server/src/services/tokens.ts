@@ -20,6 +20,7 @@ export function toTokenView(token: TokenDoc, actor: Actor | null): TokenView {
     expiresAt: token.expiresAt ? token.expiresAt.toISOString() : null,
     lastUsedAt: token.lastUsedAt ? token.lastUsedAt.toISOString() : null,
     createdByIp: token.createdByIp ?? null,
+    createdByUserAgent: token.createdByUserAgent ?? null,
     lastUsedByIp: token.lastUsedByIp ?? null,
     current: actor?.token?.uuid === token.uuid,
   };
@@ -51,6 +52,7 @@ export async function issueToken(
     expiresAt: opts.expiresAt ?? null,
     lastUsedAt: null,
     createdByIp: opts.meta?.ip ?? null,
+    createdByUserAgent: opts.meta?.userAgent ?? null,
     lastUsedByIp: null,
   };
   await deps.models.Token.collection.insertOne(doc);
