@@ -1,18 +1,21 @@
 import { zodResolver } from '@hookform/resolvers/zod';
-import { Button, Group, SimpleGrid, Stack } from '@mantine/core';
+import { Button, Group, Stack } from '@mantine/core';
 import { ChangePasswordInput } from '@roster/contracts';
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { useForm } from 'react-hook-form';
-import { z } from 'zod';
+import type { z } from 'zod';
+import {
+  CONFIRM_FIELD,
+  CONFIRM_MISMATCH,
+  NewPasswordFields,
+  sameNewPassword,
+} from '../../components/new-password-fields';
 import { PasswordField } from '../../components/password-field';
 import { api } from '../../lib/api';
 import { applyServerErrors } from '../../lib/forms';
 import { notifySuccess } from '../../lib/notify';
 
-const PasswordSchema = ChangePasswordInput.extend({ confirm: z.string() }).refine(
-  (v) => v.newPassword === v.confirm,
-  { path: ['confirm'], message: 'does not match the new password' },
-);
+const PasswordSchema = ChangePasswordInput.extend(CONFIRM_FIELD).refine(sameNewPassword, CONFIRM_MISMATCH);
 type PasswordValues = z.input<typeof PasswordSchema>;
 
 export function PasswordForm() {
@@ -42,20 +45,7 @@ export function PasswordForm() {
           {...form.register('oldPassword')}
           error={errors.oldPassword?.message}
         />
-        <SimpleGrid cols={{ base: 1, sm: 2 }}>
-          <PasswordField
-            label="New password"
-            autoComplete="new-password"
-            {...form.register('newPassword')}
-            error={errors.newPassword?.message}
-          />
-          <PasswordField
-            label="Repeat the new password"
-            autoComplete="new-password"
-            {...form.register('confirm')}
-            error={errors.confirm?.message}
-          />
-        </SimpleGrid>
+        <NewPasswordFields form={form} />
         <Group justify="flex-end">
           <Button type="submit" loading={change.isPending}>
             Change password

@@ -4,18 +4,20 @@ import { ChangeExpiredPasswordInput } from '@roster/contracts';
 import { useMutation } from '@tanstack/react-query';
 import { useForm } from 'react-hook-form';
 import { z } from 'zod';
-import { PasswordField } from '../../components/password-field';
+import {
+  CONFIRM_FIELD,
+  CONFIRM_MISMATCH,
+  NewPasswordFields,
+  sameNewPassword,
+} from '../../components/new-password-fields';
 import { api } from '../../lib/api';
 import { applyServerErrors } from '../../lib/forms';
 import { notifySuccess } from '../../lib/notify';
 import { useLogin } from '../../lib/session';
 
 const NewPasswordForm = z
-  .object({ newPassword: ChangeExpiredPasswordInput.shape.newPassword, confirm: z.string() })
-  .refine((v) => v.newPassword === v.confirm, {
-    path: ['confirm'],
-    message: 'does not match the new password',
-  });
+  .object({ newPassword: ChangeExpiredPasswordInput.shape.newPassword, ...CONFIRM_FIELD })
+  .refine(sameNewPassword, CONFIRM_MISMATCH);
 type NewPasswordForm = z.input<typeof NewPasswordForm>;
 
 /** Changes an expired password with the one just typed at sign-in, then signs in with the new one. */
@@ -37,24 +39,11 @@ export function ExpiredPasswordForm(props: { login: string; oldPassword: string;
     },
     onError: (err) => applyServerErrors(form, err, ['newPassword'], 'Could not change the password'),
   });
-  const { errors } = form.formState;
   return (
     <form onSubmit={form.handleSubmit((v) => change.mutate(v))} noValidate>
       <Stack>
         <TextInput label="Username or email" value={props.login} readOnly autoComplete="username" />
-        <PasswordField
-          label="New password"
-          autoComplete="new-password"
-          autoFocus
-          {...form.register('newPassword')}
-          error={errors.newPassword?.message}
-        />
-        <PasswordField
-          label="Repeat the new password"
-          autoComplete="new-password"
-          {...form.register('confirm')}
-          error={errors.confirm?.message}
-        />
+        <NewPasswordFields form={form} autoFocus />
         <Group justify="space-between">
           <Button variant="subtle" onClick={props.onCancel}>
             Back to sign-in

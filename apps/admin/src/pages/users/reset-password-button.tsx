@@ -1,21 +1,23 @@
 import { zodResolver } from '@hookform/resolvers/zod';
-import { Button, Checkbox, Group, Modal, SimpleGrid, Stack, Text } from '@mantine/core';
+import { Button, Checkbox, Group, Modal, Stack, Text } from '@mantine/core';
 import { ResetPasswordInput, type UserView } from '@roster/contracts';
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { useForm } from 'react-hook-form';
-import { z } from 'zod';
-import { PasswordField } from '../../components/password-field';
+import type { z } from 'zod';
+import {
+  CONFIRM_FIELD,
+  CONFIRM_MISMATCH,
+  NewPasswordFields,
+  sameNewPassword,
+} from '../../components/new-password-fields';
 import { api, invalidate, queries } from '../../lib/api';
 import { applyServerErrors } from '../../lib/forms';
 import { notifySuccess } from '../../lib/notify';
 
 const ResetSchema = ResetPasswordInput.pick({ newPassword: true, mustChange: true })
-  .extend({ confirm: z.string() })
-  .refine((v) => v.newPassword === v.confirm, {
-    path: ['confirm'],
-    message: 'does not match the new password',
-  });
+  .extend(CONFIRM_FIELD)
+  .refine(sameNewPassword, CONFIRM_MISMATCH);
 type ResetValues = z.input<typeof ResetSchema>;
 type Reset = z.output<typeof ResetSchema>;
 const EMPTY: ResetValues = { newPassword: '', confirm: '', mustChange: true };
@@ -46,7 +48,6 @@ export function ResetPasswordButton({ user }: { user: UserView }) {
     },
     onError: (err) => applyServerErrors(form, err, ['newPassword'], 'The password was not reset'),
   });
-  const { errors } = form.formState;
   return (
     <>
       <Button variant="light" size="xs" onClick={() => setOpen(true)}>
@@ -59,21 +60,7 @@ export function ResetPasswordButton({ user }: { user: UserView }) {
               They are signed out everywhere and their API tokens stop working. Tell them the new password
               through a channel you trust.
             </Text>
-            <SimpleGrid cols={{ base: 1, sm: 2 }}>
-              <PasswordField
-                label="New password"
-                autoComplete="new-password"
-                data-autofocus
-                {...form.register('newPassword')}
-                error={errors.newPassword?.message}
-              />
-              <PasswordField
-                label="Repeat the new password"
-                autoComplete="new-password"
-                {...form.register('confirm')}
-                error={errors.confirm?.message}
-              />
-            </SimpleGrid>
+            <NewPasswordFields form={form} autoFocus />
             <Checkbox
               label="They must choose their own password at the next sign-in"
               {...form.register('mustChange')}
