@@ -1,19 +1,23 @@
 import { existsSync } from 'node:fs';
+import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
 import path from 'node:path';
+import type { TRPCError } from '@trpc/server';
 import { createExpressMiddleware } from '@trpc/server/adapters/express';
 import compression from 'compression';
 import cookieParser from 'cookie-parser';
-import express, { type ErrorRequestHandler, type RequestHandler } from 'express';
+import express, { type ErrorRequestHandler, type Request, type Response } from 'express';
 import type { Connection } from 'mongoose';
 import type { Logger } from 'pino';
 import type { Config } from './config';
-import { contextFactory } from './context';
+import { contextFactory, type HttpRequest } from './context';
 import { createModels } from './db/models';
-import { createLogger, requestLog, requestLogging } from './http/logging';
+import { clientAddressing } from './http/client-address';
+import { createLogger, type NodeMiddleware, requestLog, requestLogging } from './http/logging';
 import { httpMetrics, metricsHandler, noteTrpcError } from './http/metrics';
 import { openApiHandler } from './http/openapi';
 import { isSensitiveTrpcPath, sensitiveRateLimit } from './http/rate-limit';
 import { corsAllowlist, securityHeaders } from './http/security';
+import { leanTrpc } from './http/trpc-lean';
 import { wellKnown } from './lib/ids';
 import { PasswordHasher } from './lib/passwords';
 import { mountRestFacades } from './rest';
@@ -38,18 +42,83 @@ export interface AppOptions {
   isReady: () => boolean;
   /** True while the process stops: responses then ask clients to close their connection. */
   isDraining?: () => boolean;
+  /** Serve tRPC's everyday calls on the lean path (default); false leaves all of them to tRPC's adapter. */
+  leanTrpc?: boolean;
 }
 
-/** Builds the Express app. It does not connect or listen: main.ts and the tests do. */
-export function createApp(deps: Deps, opts: AppOptions) {
+/**
+ * Builds the request listener: tRPC's everyday calls go straight to the lean path
+ * (http/trpc-lean.ts), everything else to the Express app. Both run the same middleware, built
+ * once here. It does not connect or listen: main.ts and the tests do.
+ */
+export function createApp(deps: Deps, opts: AppOptions): RequestListener {
+  const measured = httpMetrics(deps, Object.keys(appRouter._def.procedures));
+  const draining: NodeMiddleware = (_req, res, next) => {
+    if (opts.isDraining?.()) res.setHeader('connection', 'close');
+    next();
+  };
+  // What every API request goes through, in this order, as one layer of Express's router (each
+  // layer costs a path match and a few closures per request).
+  const api = inSequence([
+    requestLogging(deps.logger, { ignore: (url) => url === '/healthz' || url === '/readyz' }),
+    securityHeaders(),
+    corsAllowlist(deps.config.corsOrigins),
+    cookieParser() as NodeMiddleware,
+    express.json({ limit: deps.config.bodyLimit }) as NodeMiddleware,
+    express.urlencoded({ extended: false, limit: deps.config.bodyLimit }) as NodeMiddleware,
+  ]);
+  const createContext = contextFactory(deps);
+  const onError = ({ error, path, req }: { error: TRPCError; path?: string; req: IncomingMessage }) => {
+    noteTrpcError(req, path, error);
+    if (error.code === 'INTERNAL_SERVER_ERROR')
+      requestLog(req, deps.logger).error({ err: error, path }, 'procedure failed');
+  };
+
+  const app = expressApp(deps, opts, { measured, draining, api, createContext, onError });
+
+  const lean = leanTrpc({
+    router: appRouter,
+    skip: isSensitiveTrpcPath,
+    createContext: (req, res) => createContext({ req, res }),
+    onError,
+  });
+  const leanPipeline = inSequence([measured, draining, api]);
+  const addressing = clientAddressing(deps.config.trustProxy);
+  return (req, res) => {
+    const plan = opts.leanTrpc !== false && req.url?.startsWith('/trpc/') ? lean.plan(req) : null;
+    if (!plan) {
+      app(req, res);
+      return;
+    }
+    const r = req as HttpRequest & { originalUrl?: string };
+    r.originalUrl = req.url;
+    r.ip = addressing.ip(req);
+    r.secure = addressing.secure(req);
+    leanPipeline(req, res, (err) => {
+      if (err) {
+        answerError(deps, req, res, err);
+        return;
+      }
+      lean.serve(req, res, plan).catch((failure: unknown) => answerError(deps, req, res, failure));
+    });
+  };
+}
+
+type Shared = {
+  measured: NodeMiddleware;
+  draining: NodeMiddleware;
+  api: NodeMiddleware;
+  createContext: ReturnType<typeof contextFactory>;
+  onError: (opts: { error: TRPCError; path?: string; req: IncomingMessage }) => void;
+};
+
+/** The Express app: REST facades, health, metrics, the console, and tRPC's own adapter. */
+function expressApp(deps: Deps, opts: AppOptions, shared: Shared) {
   const app = express();
   app.disable('x-powered-by');
   app.set('trust proxy', deps.config.trustProxy);
-  app.use(httpMetrics(deps, Object.keys(appRouter._def.procedures)));
-  app.use((_req, res, next) => {
-    if (opts.isDraining?.()) res.setHeader('connection', 'close');
-    next();
-  });
+  app.use(shared.measured);
+  app.use(shared.draining);
 
   app.get('/healthz', (_req, res) => {
     res.json({ status: 'ok' });
@@ -67,30 +136,15 @@ export function createApp(deps: Deps, opts: AppOptions) {
   app.get('/metrics', metricsHandler);
   app.get('/openapi.json', openApiHandler);
 
-  // What every API request goes through, in this order, as one layer of Express's router (each
-  // layer costs a path match and a few closures per request).
-  app.use(
-    inSequence([
-      requestLogging(deps.logger, { ignore: (url) => url === '/healthz' || url === '/readyz' }),
-      securityHeaders(),
-      corsAllowlist(deps.config.corsOrigins),
-      cookieParser(),
-      express.json({ limit: deps.config.bodyLimit }),
-      express.urlencoded({ extended: false, limit: deps.config.bodyLimit }),
-    ]),
-  );
+  app.use(shared.api);
 
   app.use('/trpc', sensitiveRateLimit(deps, isSensitiveTrpcPath));
   app.use(
     '/trpc',
     createExpressMiddleware({
       router: appRouter,
-      createContext: contextFactory(deps),
-      onError: ({ error, path, req }) => {
-        noteTrpcError(req, path, error);
-        if (error.code === 'INTERNAL_SERVER_ERROR')
-          requestLog(req, deps.logger).error({ err: error, path }, 'procedure failed');
-      },
+      createContext: shared.createContext,
+      onError: shared.onError,
     }),
   );
 
@@ -123,8 +177,8 @@ export function createApp(deps: Deps, opts: AppOptions) {
   return app;
 }
 
-/** Runs middlewares one after the other; an error skips the rest and goes to Express's error handlers. */
-function inSequence(handlers: RequestHandler[]): RequestHandler {
+/** Runs middlewares one after the other; an error skips the rest and goes to the caller's `next`. */
+function inSequence(handlers: NodeMiddleware[]): NodeMiddleware {
   return (req, res, next) => {
     let i = 0;
     const step = (err?: unknown): void => {
@@ -138,7 +192,7 @@ function inSequence(handlers: RequestHandler[]): RequestHandler {
         return;
       }
       try {
-        void handler(req, res, step);
+        handler(req, res, step);
       } catch (e) {
         next(e);
       }
@@ -170,24 +224,30 @@ function defaultAdminDist(): string | undefined {
 
 /** Body-parser and other middleware errors as clear JSON 4xx, never an HTML page or a 500. */
 function jsonErrors(deps: Deps): ErrorRequestHandler {
-  return (err, req, res, _next) => {
-    const status =
-      typeof err?.status === 'number' && err.status >= 400 && err.status < 600 ? err.status : 500;
-    const code =
-      err?.type === 'entity.too.large'
-        ? 'PAYLOAD_TOO_LARGE'
+  return (err, req: Request, res: Response, _next) => answerError(deps, req, res, err);
+}
+
+function answerError(deps: Deps, req: IncomingMessage, res: ServerResponse, err: unknown) {
+  const e = err as { status?: unknown; type?: unknown; message?: unknown } | null | undefined;
+  const status = typeof e?.status === 'number' && e.status >= 400 && e.status < 600 ? e.status : 500;
+  const code =
+    e?.type === 'entity.too.large' ? 'PAYLOAD_TOO_LARGE' : status < 500 ? 'VALIDATION_FAILED' : 'INTERNAL';
+  if (status >= 500) requestLog(req, deps.logger).error({ err, url: req.url }, 'request failed');
+  const message =
+    e?.type === 'entity.too.large'
+      ? `The request body is larger than ${deps.config.bodyLimit}`
+      : e?.type === 'entity.parse.failed'
+        ? 'The request body is not valid JSON'
         : status < 500
-          ? 'VALIDATION_FAILED'
-          : 'INTERNAL';
-    if (status >= 500) requestLog(req, deps.logger).error({ err, url: req.url }, 'request failed');
-    const message =
-      err?.type === 'entity.too.large'
-        ? `The request body is larger than ${deps.config.bodyLimit}`
-        : err?.type === 'entity.parse.failed'
-          ? 'The request body is not valid JSON'
-          : status < 500
-            ? String(err?.message ?? 'Bad request')
-            : 'Internal error';
-    res.status(status).json({ error: { code, message } });
-  };
+          ? String(e?.message ?? 'Bad request')
+          : 'Internal error';
+  if (res.headersSent) {
+    res.destroy();
+    return;
+  }
+  const body = JSON.stringify({ error: { code, message } });
+  res.statusCode = status;
+  res.setHeader('content-type', 'application/json; charset=utf-8');
+  res.setHeader('content-length', Buffer.byteLength(body));
+  res.end(body);
 }

@@ -1,4 +1,5 @@
-import type { Request, Response } from 'express';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { serialize } from 'cookie';
 import { AppError, isDatabaseUnavailable } from './lib/errors';
 import { sha256 } from './lib/secrets';
 import type { Actor, Deps, RequestMeta } from './services/deps';
@@ -41,47 +42,55 @@ export function createContextInner(opts: Partial<ContextInner> & { deps: Deps })
 /** The CSRF token of a cookie session, derived from its secret so nothing extra is stored. */
 export const csrfTokenFor = (sessionToken: string) => sha256(`csrf:${sessionToken}`).slice(0, 40);
 
+/**
+ * What the context reads of a request: node's own, plus what the middleware in front adds
+ * (parsed cookies, the request id, and the client's address and scheme by the trust-proxy
+ * rules). Express's requests have all of it; the lean tRPC path sets it on node's.
+ */
+export interface HttpRequest extends IncomingMessage {
+  cookies?: Record<string, string>;
+  id?: string;
+  ip?: string;
+  secure?: boolean;
+}
+
 const AUTH_HEADER = /^(?:OAuth2|Bearer) ([!-~]+)$/;
 
 /** The token a request presents, and how: header first, then the session cookie. */
-export function presentedToken(req: Request): { raw: string; via: 'bearer' | 'cookie' } | undefined {
+export function presentedToken(req: HttpRequest): { raw: string; via: 'bearer' | 'cookie' } | undefined {
   const header = req.headers.authorization;
   if (header) {
     const m = AUTH_HEADER.exec(header.trim());
     return m?.[1] ? { raw: m[1], via: 'bearer' } : { raw: '', via: 'bearer' };
   }
-  const cookie = (req.cookies as Record<string, string> | undefined)?.[SESSION_COOKIE];
+  const cookie = req.cookies?.[SESSION_COOKIE];
   return cookie ? { raw: cookie, via: 'cookie' } : undefined;
 }
 
-export function requestMeta(req: Request): RequestMeta {
+export function requestMeta(req: HttpRequest): RequestMeta {
   return {
     ip: req.ip ?? null,
-    requestId: String((req as { id?: unknown }).id ?? ''),
+    requestId: req.id ?? '',
     userAgent: req.headers['user-agent']?.slice(0, 256) || null,
   };
 }
 
-export function sessionCookies(deps: Deps, req: Request, res: Response): SessionCookies {
-  const secure = deps.config.cookieSecure === 'auto' ? req.secure : deps.config.cookieSecure;
+export function sessionCookies(deps: Deps, req: HttpRequest, res: ServerResponse): SessionCookies {
+  const secure = deps.config.cookieSecure === 'auto' ? req.secure === true : deps.config.cookieSecure;
+  const put = (value: string, expires: Date) =>
+    res.appendHeader(
+      'set-cookie',
+      serialize(SESSION_COOKIE, value, { httpOnly: true, sameSite: 'lax', secure, path: '/', expires }),
+    );
   return {
-    set(token, expiresAt) {
-      res.cookie(SESSION_COOKIE, token, {
-        httpOnly: true,
-        sameSite: 'lax',
-        secure,
-        path: '/',
-        expires: expiresAt,
-      });
-    },
-    clear() {
-      res.clearCookie(SESSION_COOKIE, { httpOnly: true, sameSite: 'lax', secure, path: '/' });
-    },
+    set: (token, expiresAt) => put(token, expiresAt),
+    // Expired at the epoch: the browser drops it at once.
+    clear: () => put('', new Date(0)),
   };
 }
 
 /** Resolves the caller of an HTTP request. Shared by the tRPC adapter and the REST facades. */
-export async function resolveActor(deps: Deps, req: Request) {
+export async function resolveActor(deps: Deps, req: HttpRequest) {
   const meta = requestMeta(req);
   const presented = presentedToken(req);
   if (!presented) return { actor: null, meta, badToken: false, csrfOk: true, rawToken: null };
@@ -100,7 +109,7 @@ export async function resolveActor(deps: Deps, req: Request) {
     }
     throw err;
   }
-  const csrfOk = presented.via !== 'cookie' || req.get('x-csrf-token') === csrfTokenFor(presented.raw);
+  const csrfOk = presented.via !== 'cookie' || req.headers['x-csrf-token'] === csrfTokenFor(presented.raw);
   return {
     actor: found ? ({ ...found, via: presented.via } satisfies Actor) : null,
     meta,
@@ -111,7 +120,7 @@ export async function resolveActor(deps: Deps, req: Request) {
 }
 
 export function contextFactory(deps: Deps) {
-  return async ({ req, res }: { req: Request; res: Response }): Promise<ContextInner> => {
+  return async ({ req, res }: { req: HttpRequest; res: ServerResponse }): Promise<ContextInner> => {
     const resolved = await resolveActor(deps, req);
     return createContextInner({ deps, ...resolved, cookies: sessionCookies(deps, req, res) });
   };

@@ -1,3 +1,4 @@
+import { createServer } from 'node:http';
 import { createApp } from './app';
 import { ConfigError, loadConfig } from './config';
 import { UnsafeDatabaseError } from './db/connect';
@@ -17,7 +18,7 @@ async function main() {
   let ready = false;
   let draining = false;
   const app = createApp(deps, { isReady: () => ready, isDraining: () => draining });
-  const server = app.listen(config.port, config.host);
+  const server = createServer(app).listen(config.port, config.host);
   // A request that has not finished in this time is answered 408 and its socket closed.
   server.requestTimeout = config.requestTimeoutMs;
   server.headersTimeout = Math.min(config.requestTimeoutMs, 60_000);

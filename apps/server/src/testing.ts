@@ -1,6 +1,7 @@
+import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import pino from 'pino';
-import { createApp, createDeps } from './app';
+import { type AppOptions, createApp, createDeps } from './app';
 import { type Config, testConfig } from './config';
 import { csrfTokenFor } from './context';
 import { connectDatabase } from './db/connect';
@@ -23,6 +24,8 @@ export async function startTestServer(opts: {
   dbName?: string;
   /** Collects every log line (at info level and above) for tests that read the log. */
   logLines?: string[];
+  /** Options of the app itself (see createApp). */
+  app?: Pick<AppOptions, 'leanTrpc'>;
 }) {
   const config = testConfig({ port: 0, ...opts.config });
   const dbName = opts.dbName ?? `t_${randomBase36(12)}`;
@@ -36,8 +39,8 @@ export async function startTestServer(opts: {
   const deps = createDeps(config, connection, logger);
   await ensureIndexes(deps.models);
   await ensureWellKnownObjects(deps);
-  const app = createApp(deps, { isReady: () => true });
-  const server = app.listen(0, '127.0.0.1');
+  const app = createApp(deps, { isReady: () => true, ...opts.app });
+  const server = createServer(app).listen(0, '127.0.0.1');
   await new Promise<void>((resolve) => server.once('listening', resolve));
   const { port } = server.address() as AddressInfo;
   return {

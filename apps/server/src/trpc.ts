@@ -1,7 +1,13 @@
-import { initTRPC, type TRPCError } from '@trpc/server';
+import {
+  getTRPCErrorFromUnknown,
+  initTRPC,
+  type TRPCProcedureType as ProcedureType,
+  type TRPCError,
+} from '@trpc/server';
 import type { ContextInner } from './context';
 import { AppError, isDatabaseUnavailable } from './lib/errors';
 import { recordAudit } from './services/audit';
+import type { Actor } from './services/deps';
 import { scopeAllows } from './services/tokens';
 
 interface Issue {
@@ -84,27 +90,38 @@ function targetOf(input: unknown, output: unknown): string | null {
 }
 
 /**
- * Every mutation writes an audit event, whether it succeeded, failed or was refused, with the
- * input's fields (credentials redacted) as its changes. Logins included. Then database outages
- * become a clear 503 instead of a generic 500 (the audit event records the original failure).
- * One middleware for both: each level of tRPC's middleware chain copies the call's options
- * twice, a cost every procedure pays.
+ * The one middleware of every procedure: its gate (who may call it), then the call. Every
+ * mutation writes an audit event, whether it succeeded, failed or was refused, with the input's
+ * fields (credentials redacted) as its changes. Logins included. Then database outages become
+ * a clear 503 instead of a generic 500 (the audit event records the original failure). One
+ * level for all of it: each level of tRPC's middleware chain copies the call's options twice,
+ * a cost every procedure pays on every call.
  */
-const auditAndMapUnavailable = t.middleware(async ({ ctx, type, path, next, getRawInput }) => {
-  const result = await next();
-  if (type === 'mutation') await auditCall(ctx, path, result, getRawInput);
-  if (!result.ok && isDatabaseUnavailable(result.error.cause)) {
-    throw new AppError(
-      'SERVICE_UNAVAILABLE',
-      'DATABASE_UNAVAILABLE',
-      'The database is unavailable; try again shortly',
-      {
-        cause: result.error.cause,
-      },
-    );
-  }
-  return result;
-});
+function guarded<Narrowed extends object>(
+  gate: (ctx: ContextInner, type: ProcedureType, path: string) => Narrowed,
+) {
+  return t.middleware(async ({ ctx, type, path, next, getRawInput }) => {
+    let narrowed: Narrowed;
+    try {
+      narrowed = gate(ctx, type, path);
+    } catch (cause) {
+      if (type === 'mutation')
+        await auditCall(ctx, path, { ok: false, error: getTRPCErrorFromUnknown(cause) }, getRawInput);
+      throw cause;
+    }
+    const result = await next({ ctx: narrowed });
+    if (type === 'mutation') await auditCall(ctx, path, result, getRawInput);
+    if (!result.ok && isDatabaseUnavailable(result.error.cause)) {
+      throw new AppError(
+        'SERVICE_UNAVAILABLE',
+        'DATABASE_UNAVAILABLE',
+        'The database is unavailable; try again shortly',
+        { cause: result.error.cause },
+      );
+    }
+    return result;
+  });
+}
 
 async function auditCall(
   ctx: ContextInner,
@@ -130,10 +147,11 @@ async function auditCall(
   });
 }
 
-export const publicProcedure = t.procedure.use(auditAndMapUnavailable);
+/** Anyone, signed in or not. */
+export const publicProcedure = t.procedure.use(guarded(() => ({})));
 
 /** Any signed-in user whose token allows this procedure; cookie sessions must also pass CSRF on mutations. */
-export const authedProcedure = publicProcedure.use(({ ctx, path, type, next }) => {
+function signedIn(ctx: ContextInner, type: ProcedureType, path: string): { actor: Actor } {
   if (!ctx.actor) {
     throw new AppError(
       'UNAUTHORIZED',
@@ -154,17 +172,26 @@ export const authedProcedure = publicProcedure.use(({ ctx, path, type, next }) =
   if (!scopeAllows(scopes, { procedure: path })) {
     throw new AppError('FORBIDDEN', 'FORBIDDEN', `This token's scopes do not allow ${path}`);
   }
-  return next({ ctx: { actor: ctx.actor } });
-});
+  return { actor: ctx.actor };
+}
 
 /** Signed in and active. */
-export const activeProcedure = authedProcedure.use(({ ctx, next }) => {
-  if (!ctx.actor.user.isActive) throw new AppError('FORBIDDEN', 'FORBIDDEN', 'Your account is not active');
-  return next();
-});
+function active(ctx: ContextInner, type: ProcedureType, path: string): { actor: Actor } {
+  const narrowed = signedIn(ctx, type, path);
+  if (!narrowed.actor.user.isActive)
+    throw new AppError('FORBIDDEN', 'FORBIDDEN', 'Your account is not active');
+  return narrowed;
+}
 
-export const adminProcedure = activeProcedure.use(({ ctx, next }) => {
-  if (!ctx.actor.user.isAdmin)
-    throw new AppError('FORBIDDEN', 'FORBIDDEN', 'Only administrators may do that');
-  return next();
-});
+export const authedProcedure = t.procedure.use(guarded(signedIn));
+
+export const activeProcedure = t.procedure.use(guarded(active));
+
+export const adminProcedure = t.procedure.use(
+  guarded((ctx, type, path) => {
+    const narrowed = active(ctx, type, path);
+    if (!narrowed.actor.user.isAdmin)
+      throw new AppError('FORBIDDEN', 'FORBIDDEN', 'Only administrators may do that');
+    return narrowed;
+  }),
+);

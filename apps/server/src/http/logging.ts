@@ -1,6 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { IncomingHttpHeaders } from 'node:http';
-import type { Request, RequestHandler, Response } from 'express';
+import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
 import pino, { type Logger } from 'pino';
 import type { RequestMeta } from '../services/deps';
 
@@ -31,10 +30,17 @@ const REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/;
 const TOKEN_IN_QUERY = /([?&](?:api_token|oauth_token)=)[^&]*/g;
 const REQUEST_LOG = Symbol('requestLog');
 
-type LoggedRequest = Request & { id?: string; [REQUEST_LOG]?: Logger };
+type LoggedRequest = IncomingMessage & { id?: string; originalUrl?: string; [REQUEST_LOG]?: Logger };
+
+/** A connect-style middleware: Express runs it, and so does the lean tRPC path on node's own objects. */
+export type NodeMiddleware = (
+  req: IncomingMessage,
+  res: ServerResponse,
+  next: (err?: unknown) => void,
+) => void;
 
 /** The request's logger (its lines carry `reqId`); made on first use. */
-export function requestLog(req: Request, base: Logger): Logger {
+export function requestLog(req: IncomingMessage, base: Logger): Logger {
   const r = req as LoggedRequest;
   if (!r[REQUEST_LOG]) r[REQUEST_LOG] = r.id ? base.child({ reqId: r.id }) : base;
   return r[REQUEST_LOG];
@@ -59,7 +65,7 @@ function loggedHeaders(headers: IncomingHttpHeaders): Record<string, unknown> {
 export function requestLogging(
   base: Logger,
   opts: { ignore?: (url: string) => boolean } = {},
-): RequestHandler {
+): NodeMiddleware {
   // Completed requests' lines hold only the fields built below, censored already: they skip the
   // base logger's redaction, which cost more than the rest of the line. Errored lines keep it.
   const lines = { completed: base.child({}, { redact: { paths: [] } }), errored: base };
@@ -68,9 +74,9 @@ export function requestLogging(
     const id = typeof given === 'string' && REQUEST_ID.test(given) ? given : `req-${randomUUID()}`;
     (req as LoggedRequest).id = id;
     res.setHeader('x-request-id', id);
-    if (opts.ignore?.(req.url)) return next();
+    if (opts.ignore?.(req.url ?? '')) return next();
     const started = Date.now();
-    const url = req.originalUrl ?? req.url;
+    const url = (req as LoggedRequest).originalUrl ?? req.url ?? '';
     let logged = false;
     const done = (err?: unknown) => {
       if (logged) return;
@@ -89,8 +95,8 @@ export function requestLogging(
 
 function writeLine(
   lines: { completed: Logger; errored: Logger },
-  req: Request,
-  res: Response,
+  req: IncomingMessage,
+  res: ServerResponse,
   id: string,
   url: string,
   responseTime: number,

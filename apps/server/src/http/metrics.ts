@@ -1,8 +1,10 @@
+import type { IncomingMessage } from 'node:http';
 import { getHTTPStatusCodeFromError } from '@trpc/server/http';
-import type { Request, RequestHandler } from 'express';
+import type { RequestHandler } from 'express';
 import type { Connection } from 'mongoose';
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 import type { Deps } from '../services/deps';
+import type { NodeMiddleware } from './logging';
 
 /**
  * Prometheus metrics, served at /metrics. One registry per process: counters add up whatever
@@ -155,11 +157,14 @@ function watchDatabase(deps: Deps): void {
 }
 
 /** Per request: the HTTP status of each tRPC call that failed (a batch answers 207 for mixed results). */
-const trpcErrors = new WeakMap<Request, Map<string, number>>();
+const trpcErrors = new WeakMap<IncomingMessage, Map<string, number>>();
+
+/** What Express adds to a request that names its route; the lean tRPC path has none of it. */
+type RoutedRequest = IncomingMessage & { originalUrl?: string; baseUrl?: string; route?: unknown };
 
 /** Called from the tRPC adapter's onError, so that each call of a batch gets its own status. */
 export function noteTrpcError(
-  req: Request,
+  req: IncomingMessage,
   path: string | undefined,
   error: Parameters<typeof getHTTPStatusCodeFromError>[0],
 ) {
@@ -171,13 +176,18 @@ export function noteTrpcError(
 
 /** Labels of a finished request: one per tRPC call, or the Express route (never the raw URL, whose ids would explode the series). */
 function routesOf(
-  req: Request,
+  req: RoutedRequest,
   status: number,
   procedures: Set<string>,
 ): { route: string; status: number }[] {
-  const url = req.originalUrl;
+  const url = req.originalUrl ?? req.url ?? '';
   if (url.startsWith('/trpc/')) {
-    const names = decodeURIComponent(url.slice('/trpc/'.length).split('?')[0] ?? '').split(',');
+    let names: string[];
+    try {
+      names = decodeURIComponent(url.slice('/trpc/'.length).split('?')[0] ?? '').split(',');
+    } catch {
+      names = ['unknown'];
+    }
     const errors = trpcErrors.get(req);
     return names.map((name) => ({
       route: procedures.has(name) ? `/trpc/${name}` : '/trpc/unknown',
@@ -193,7 +203,7 @@ function routesOf(
  * Counts and times every request. Mount it first. `procedures` are the tRPC procedure names
  * (any other name under /trpc counts as /trpc/unknown).
  */
-export function httpMetrics(deps: Deps, procedures: Iterable<string>): RequestHandler {
+export function httpMetrics(deps: Deps, procedures: Iterable<string>): NodeMiddleware {
   watchDatabase(deps);
   const known = new Set(procedures);
   return (req, res, next) => {
@@ -208,7 +218,7 @@ export function httpMetrics(deps: Deps, procedures: Iterable<string>): RequestHa
       // A client that went away before the answer: 499, as nginx counts it.
       const status = res.writableFinished ? res.statusCode : 499;
       for (const r of routesOf(req, status, known)) {
-        const labels = { method: req.method, route: r.route, status: String(r.status) };
+        const labels = { method: req.method ?? '', route: r.route, status: String(r.status) };
         requests.inc(labels);
         duration.observe(labels, seconds);
       }

@@ -1,6 +1,8 @@
 import cors from 'cors';
-import type { Request, RequestHandler, Response } from 'express';
+import type { Request, Response } from 'express';
 import helmet from 'helmet';
+import vary from 'vary';
+import type { NodeMiddleware } from './logging';
 
 /** Roster's helmet settings: the console's CSP (no inline scripts, inline styles for its components). */
 const helmetOptions = {
@@ -41,7 +43,7 @@ export function helmetHeaders(): readonly (readonly [string, string])[] {
   return [...headers.values()];
 }
 
-export function securityHeaders(): RequestHandler {
+export function securityHeaders(): NodeMiddleware {
   const headers = helmetHeaders();
   return (_req, res, next) => {
     for (const [name, value] of headers) res.setHeader(name, value);
@@ -57,7 +59,7 @@ const CORS_ALLOWED_HEADERS = ['content-type', 'authorization', 'x-csrf-token', '
  * reflected, `Vary: Origin`, credentials allowed), anything else gets no CORS header, as with
  * `cors`, whose origin callback answers false then.
  */
-export function corsAllowlist(origins: readonly string[]): RequestHandler {
+export function corsAllowlist(origins: readonly string[]): NodeMiddleware {
   const allowed = new Set(origins);
   const preflight = cors({
     origin: (origin, done) => done(null, origin && allowed.has(origin) ? origin : false),
@@ -70,7 +72,7 @@ export function corsAllowlist(origins: readonly string[]): RequestHandler {
     const origin = req.headers.origin;
     if (origin && allowed.has(origin)) {
       res.setHeader('Access-Control-Allow-Origin', origin);
-      res.vary('Origin');
+      vary(res, 'Origin');
       res.setHeader('Access-Control-Allow-Credentials', 'true');
     }
     next();
