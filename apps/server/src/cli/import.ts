@@ -10,7 +10,7 @@ import type { Actor, Deps } from '../services/deps';
 import { grant } from '../services/grants';
 import { createGroup } from '../services/groups';
 import { relationKey, setupLinks } from '../services/links';
-import { createUser } from '../services/users';
+import { type CreateOptions, createUser } from '../services/users';
 import type { TransferFormat } from './export';
 import type { Progress } from './progress';
 import {
@@ -187,6 +187,16 @@ class Importer {
       return reject('passwordHash: must be an argon2 PHC string ($argon2id$v=19$m=…,t=…,p=…$salt$hash)');
     }
     const autoSetup = this.deps.config.autoSetupNewUsers;
+    // createUser stamps "now"; a moved account keeps its history.
+    const history: NonNullable<CreateOptions['history']> = {};
+    if (r.createdAt) history.createdAt = new Date(r.createdAt);
+    if (r.lastLoginAt !== undefined) history.lastLoginAt = r.lastLoginAt ? new Date(r.lastLoginAt) : null;
+    if (r.passwordHash) {
+      for (const f of ['passwordChangedAt', 'passwordExpiresAt'] as const) {
+        const v = r[f];
+        if (v !== undefined) history[f] = v ? new Date(v) : null;
+      }
+    }
     let user: UserDoc;
     try {
       user = await createUser(
@@ -203,7 +213,7 @@ class Importer {
           isActive: r.isActive ?? autoSetup,
           prefs: r.prefs,
         },
-        { source: 'bootstrap', passwordHash: r.passwordHash },
+        { source: 'bootstrap', passwordHash: r.passwordHash, history },
       );
     } catch (err) {
       // The unique indexes decide; only then is it worth asking whether it is the same person.
@@ -214,18 +224,6 @@ class Importer {
     if (r.uuid) this.refs.set(r.uuid, user.uuid);
     const invited = r.isInvited ?? (user.isActive || autoSetup);
     if (invited && !user.isActive) await setupLinks(this.deps, user.uuid);
-    // createUser stamps "now"; a moved account keeps its history.
-    const stamps: Record<string, Date | null> = {};
-    if (r.createdAt) stamps.createdAt = new Date(r.createdAt);
-    if (r.lastLoginAt !== undefined) stamps.lastLoginAt = r.lastLoginAt ? new Date(r.lastLoginAt) : null;
-    if (r.passwordHash) {
-      for (const f of ['passwordChangedAt', 'passwordExpiresAt'] as const) {
-        const v = r[f];
-        if (v !== undefined) stamps[f] = v ? new Date(v) : null;
-      }
-    }
-    if (Object.keys(stamps).length)
-      await this.deps.models.User.updateOne({ uuid: user.uuid }, { $set: stamps });
     return { outcome: 'created', subject: user.username ?? user.email ?? user.uuid };
   }
 

@@ -92,12 +92,14 @@ export class AuthCache {
   /** After any change to permission links or groups: memberships are read again. */
   membershipsChanged(): void {
     this.generation++;
-    this.memberships?.clear();
+    // lru-cache's clear() walks every slot of its capacity even when empty: a grant or an
+    // imported user would pay that each time.
+    if (this.memberships?.size) this.memberships.clear();
     this.groupList = undefined;
   }
 
   clear(): void {
-    this.cache?.clear();
+    if (this.cache?.size) this.cache.clear();
     this.membershipsChanged();
   }
 }

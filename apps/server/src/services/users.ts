@@ -81,6 +81,10 @@ export interface CreateOptions {
   /** `signup` and `bootstrap` have no actor; `admin` is an admin creating a user. */
   source: 'signup' | 'admin' | 'bootstrap';
   passwordHash?: string;
+  /** An imported account's own times, kept instead of "now" (a moved account keeps its history). */
+  history?: Partial<
+    Record<'createdAt' | 'lastLoginAt' | 'passwordChangedAt' | 'passwordExpiresAt', Date | null>
+  >;
 }
 
 /**
@@ -124,6 +128,7 @@ export async function createUser(
       createdAt: now,
       modifiedAt: now,
       etag: newEtag(),
+      ...opts.history,
     };
     try {
       const [created] = await deps.models.User.create([doc]);
