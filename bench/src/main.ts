@@ -15,6 +15,7 @@ import { closeConnections, trpc } from './http';
 import { parseOptions, USAGE, UsageError } from './options';
 import { bulkApiPhase } from './phases/bulk';
 import type { Bench } from './phases/context';
+import { importPhase } from './phases/import';
 import { listingPhase } from './phases/listing';
 import { loginPhase } from './phases/login';
 import { peerPhase } from './phases/peer';
@@ -130,6 +131,7 @@ async function main() {
         ['Authenticated reads', readsPhase],
         ['Peer: Better Auth', peerPhase],
         ['Bulk: users.create', bulkApiPhase],
+        ['Bulk: roster import', importPhase],
         ['Listing and bulk inserts', listingPhase],
       ].filter(([name]) => opts.peer || name !== 'Peer: Better Auth') as [
         string,
@@ -165,6 +167,7 @@ async function main() {
             connections: opts.connections,
             secondsPerRun: opts.seconds,
             apiUsers: opts.apiUsers,
+            importUsers: opts.importUsers,
             listSamples: opts.listSamples,
             argon2: ARGON2,
             roster: 'NODE_ENV=production, ROSTER_RATE_LIMIT_PER_MINUTE=0, other settings at their defaults',
@@ -208,6 +211,18 @@ function memoryFigures(b: Bench, rssIdle: number | null): void {
   ] as const) {
     const value = mib(bytes);
     b.figures.push({ section: 'Memory', name, value, unit: 'MiB', baseline, ratio: ratio(value, idle) });
+  }
+  const importPeak = mib(b.details.importPeakRss);
+  if (importPeak !== null) {
+    const perRun = Number(b.details.importUsersPerRun).toLocaleString('en-US');
+    b.figures.push({
+      section: 'Memory',
+      name: `roster import peak RSS (the CLI process, ${perRun} users a run)`,
+      value: importPeak,
+      unit: 'MiB',
+      baseline,
+      ratio: ratio(importPeak, idle),
+    });
   }
 }
 

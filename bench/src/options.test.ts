@@ -16,6 +16,12 @@ describe('parseOptions', () => {
     expect(parseOptions([], { BENCH_SCALE: 'full' }).listSizes).toEqual([10_000, 100_000, 1_000_000]);
   });
 
+  it('imports 10k users through the CLI by default, 2k with --quick and 100k with --full', () => {
+    expect(parseOptions([], {}).importUsers).toBe(10_000);
+    expect(parseOptions(['--quick'], {}).importUsers).toBe(2_000);
+    expect(parseOptions(['--full'], {}).importUsers).toBe(100_000);
+  });
+
   it('takes the H2 backend, skipping the peer and MONGODB_URI', () => {
     const o = parseOptions(['--', '--h2', '--no-peer'], { MONGODB_URI: 'mongodb://127.0.0.1:27017' });
     expect(o).toMatchObject({ backend: 'h2', peer: false, mongodbUri: 'mongodb://127.0.0.1:27017' });

@@ -3,6 +3,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
 const SERVER_MAIN = fileURLToPath(new URL('../../apps/server/dist/main.js', import.meta.url));
+const SERVER_CLI = fileURLToPath(new URL('../../apps/server/dist/cli.js', import.meta.url));
 const BARE_SERVER = fileURLToPath(new URL('./servers/bare-server.ts', import.meta.url));
 const BETTER_AUTH_SERVER = fileURLToPath(new URL('./servers/better-auth-server.ts', import.meta.url));
 
@@ -29,6 +30,17 @@ export function rssOf(pid: number): number | null {
   } catch {
     return null;
   }
+}
+
+/** Peak resident set size of a running process in bytes (VmHWM, Linux), else its current RSS. */
+export function peakRssOf(pid: number): number | null {
+  try {
+    const m = /^VmHWM:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    if (m) return Number(m[1]) * 1024;
+  } catch {
+    // not Linux, or it has exited
+  }
+  return rssOf(pid);
 }
 
 /** Children still running: killed if bench exits early (an error, Ctrl-C), so none outlives it. */
@@ -59,6 +71,21 @@ export function cpuSecondsOf(pid: number, tid?: number): number | null {
     // Fields after the command name, which is in parentheses and may contain spaces.
     const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
     const ticks = Number(fields[11]) + Number(fields[12]);
+    return Number.isFinite(ticks) ? ticks / CLOCK_TICKS : null;
+  } catch {
+    return null;
+  }
+}
+/**
+ * CPU seconds (user + system) used by this process's children that have exited and been
+ * reaped (cutime + cstime of /proc/self/stat); null elsewhere. The difference across one
+ * child's run is that child's CPU, read exactly once it is gone.
+ */
+export function exitedChildrenCpuSeconds(): number | null {
+  try {
+    const stat = readFileSync('/proc/self/stat', 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    const ticks = Number(fields[13]) + Number(fields[14]);
     return Number.isFinite(ticks) ? ticks / CLOCK_TICKS : null;
   } catch {
     return null;
@@ -175,6 +202,91 @@ export function startRoster(opts: { uri: string; dbName: string; env?: Record<st
     // Roster logs every request as JSON on stdout (pino at info): to /dev/null, the cheapest sink.
     { discardStdout: true },
   );
+}
+
+export interface CliRun {
+  /** Exit code (null if killed by a signal). */
+  code: number | null;
+  stdout: string;
+  /** The last lines of its stderr. */
+  stderr: string;
+  wallSeconds: number;
+  /** CPU seconds of the CLI process, or null off Linux (or if another child exited meanwhile). */
+  cpuSeconds: number | null;
+  /** Its peak resident set size in bytes, polled while it ran. */
+  peakRss: number | null;
+}
+
+/**
+ * Runs the built `roster` CLI (`node apps/server/dist/cli.js …args`, its bin) to the end, with
+ * the given environment over the bench's, polling its peak RSS every `pollMs` (and calling
+ * `onPoll`, e.g. for a progress bar). Killed after `timeoutMs`.
+ */
+export function runRosterCli(
+  args: string[],
+  env: Record<string, string>,
+  opts: { timeoutMs: number; pollMs?: number; onPoll?: () => void },
+): Promise<CliRun> {
+  if (!existsSync(SERVER_CLI)) {
+    return Promise.reject(
+      new Error(
+        `${SERVER_CLI} is missing: build the server first (pnpm bench does: turbo run build --filter=@roster/server...)`,
+      ),
+    );
+  }
+  const cpu0 = exitedChildrenCpuSeconds();
+  const t0 = performance.now();
+  const child = spawn(process.execPath, [SERVER_CLI, ...args], {
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  live.add(child);
+  let stdout = '';
+  const errTail: string[] = [];
+  let errBuffered = '';
+  child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
+    stdout += chunk;
+  });
+  child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
+    errBuffered += chunk;
+    const lines = errBuffered.split('\n');
+    errBuffered = lines.pop()!;
+    errTail.push(...lines);
+    errTail.splice(0, Math.max(0, errTail.length - 40));
+  });
+  let peakRss: number | null = null;
+  const poll = () => {
+    if (child.pid !== undefined && child.exitCode === null) {
+      const rss = peakRssOf(child.pid);
+      if (rss !== null) peakRss = Math.max(peakRss ?? 0, rss);
+    }
+    opts.onPoll?.();
+  };
+  const poller = setInterval(poll, opts.pollMs ?? 250);
+  const killer = setTimeout(() => child.kill('SIGKILL'), opts.timeoutMs);
+  return new Promise((resolve, reject) => {
+    child.once('error', (err) => {
+      clearInterval(poller);
+      clearTimeout(killer);
+      live.delete(child);
+      reject(err);
+    });
+    child.once('close', (code) => {
+      clearInterval(poller);
+      clearTimeout(killer);
+      live.delete(child);
+      const cpu1 = exitedChildrenCpuSeconds();
+      if (errBuffered) errTail.push(errBuffered);
+      resolve({
+        code,
+        stdout,
+        stderr: errTail.join('\n'),
+        wallSeconds: (performance.now() - t0) / 1000,
+        cpuSeconds: cpu0 === null || cpu1 === null ? null : cpu1 - cpu0,
+        peakRss,
+      });
+    });
+  });
 }
 
 /** Runs a TypeScript file of this package as a child process, through tsx. */
