@@ -223,7 +223,7 @@ class Importer {
     }
     if (r.uuid) this.refs.set(r.uuid, user.uuid);
     const invited = r.isInvited ?? (user.isActive || autoSetup);
-    if (invited && !user.isActive) await setupLinks(this.deps, user.uuid);
+    if (invited && !user.isActive) await setupLinks(this.deps, user.uuid, { readBack: false });
     return { outcome: 'created', subject: user.username ?? user.email ?? user.uuid };
   }
 

@@ -62,7 +62,7 @@ export async function activateUser(deps: Deps, actor: Actor, uuid?: string) {
     { new: true },
   ).lean<UserDoc>();
   deps.authCache.evictUser(user.uuid);
-  await setupLinks(deps, user.uuid);
+  await setupLinks(deps, user.uuid, { readBack: false });
   return viewUser(deps, actor, updated!);
 }
 

@@ -32,8 +32,8 @@ export function toLinkView(l: LinkDoc): LinkView {
   };
 }
 
-/** Creates the link if it is missing and returns it (idempotent, race-safe through the unique relationKey). */
-export async function ensureLink(
+/** Creates the link if it is missing (idempotent, race-safe through the unique relationKey); returns its key. */
+async function upsertLink(
   deps: Deps,
   link: {
     linkClass: string;
@@ -42,7 +42,7 @@ export async function ensureLink(
     headUuid: string;
     properties?: Record<string, unknown>;
   },
-): Promise<LinkDoc> {
+): Promise<string> {
   const key = relationKey(link);
   const now = new Date();
   try {
@@ -66,24 +66,53 @@ export async function ensureLink(
     if ((err as { code?: number }).code !== 11000) throw err;
   }
   deps.authCache.membershipsChanged();
+  return key;
+}
+
+/** Creates the link if it is missing and returns it. */
+export async function ensureLink(
+  deps: Deps,
+  link: {
+    linkClass: string;
+    name: string;
+    tailUuid: string;
+    headUuid: string;
+    properties?: Record<string, unknown>;
+  },
+): Promise<LinkDoc> {
+  const key = await upsertLink(deps, link);
   return (await deps.models.Link.findOne({ relationKey: key }).lean<LinkDoc>())!;
 }
 
-/** Sets a user up: member of "All users", and visible to its members (Arvados's setup). */
-export async function setupLinks(deps: Deps, userUuid: string): Promise<LinkDoc[]> {
+/**
+ * Sets a user up: member of "All users", and visible to its members (Arvados's setup). Both
+ * links are written at once; they are read back only for a caller that shows them.
+ */
+export async function setupLinks(deps: Deps, userUuid: string): Promise<LinkDoc[]>;
+export async function setupLinks(deps: Deps, userUuid: string, opts: { readBack: false }): Promise<undefined>;
+export async function setupLinks(
+  deps: Deps,
+  userUuid: string,
+  opts: { readBack: boolean } = { readBack: true },
+): Promise<LinkDoc[] | undefined> {
   const { allUsersGroup } = deps.wellKnown;
-  return [
-    await ensureLink(deps, {
+  const keys = await Promise.all([
+    upsertLink(deps, {
       linkClass: 'permission',
       name: 'can_write',
       tailUuid: userUuid,
       headUuid: allUsersGroup,
     }),
-    await ensureLink(deps, {
+    upsertLink(deps, {
       linkClass: 'permission',
       name: 'can_read',
       tailUuid: allUsersGroup,
       headUuid: userUuid,
     }),
-  ];
+  ]);
+  if (!opts.readBack) return undefined;
+  // One point lookup each: a unique key alone is what every MongoDB-wire server serves from its index.
+  return Promise.all(
+    keys.map(async (k) => (await deps.models.Link.findOne({ relationKey: k }).lean<LinkDoc>())!),
+  );
 }

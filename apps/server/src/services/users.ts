@@ -133,7 +133,7 @@ export async function createUser(
     try {
       const [created] = await deps.models.User.create([doc]);
       const user = created!.toObject() as UserDoc;
-      if (autoSetup || isActive) await setupLinks(deps, user.uuid);
+      if (autoSetup || isActive) await setupLinks(deps, user.uuid, { readBack: false });
       return user;
     } catch (err) {
       // A derived username lost a race to another insert: take the next free one.
@@ -306,7 +306,7 @@ export async function updateUser(deps: Deps, actor: Actor, input: UserUpdateInpu
     deps.authCache.membershipsChanged();
     await revokeAllTokens(deps, user.uuid);
   }
-  if (!user.isActive && updated.isActive) await setupLinks(deps, user.uuid);
+  if (!user.isActive && updated.isActive) await setupLinks(deps, user.uuid, { readBack: false });
   return viewUser(deps, actor, updated);
 }
 
