@@ -32,17 +32,17 @@ export function toLinkView(l: LinkDoc): LinkView {
   };
 }
 
+/** What a link is: the rest (uuid, owner, times) is set when it is created. */
+export interface LinkSpec {
+  linkClass: string;
+  name: string;
+  tailUuid: string;
+  headUuid: string;
+  properties?: Record<string, unknown>;
+}
+
 /** Creates the link if it is missing (idempotent, race-safe through the unique relationKey); returns its key. */
-async function upsertLink(
-  deps: Deps,
-  link: {
-    linkClass: string;
-    name: string;
-    tailUuid: string;
-    headUuid: string;
-    properties?: Record<string, unknown>;
-  },
-): Promise<string> {
+async function upsertLink(deps: Deps, link: LinkSpec): Promise<string> {
   const key = relationKey(link);
   const now = new Date();
   try {
@@ -70,16 +70,7 @@ async function upsertLink(
 }
 
 /** Creates the link if it is missing and returns it. */
-export async function ensureLink(
-  deps: Deps,
-  link: {
-    linkClass: string;
-    name: string;
-    tailUuid: string;
-    headUuid: string;
-    properties?: Record<string, unknown>;
-  },
-): Promise<LinkDoc> {
+export async function ensureLink(deps: Deps, link: LinkSpec): Promise<LinkDoc> {
   const key = await upsertLink(deps, link);
   return (await deps.models.Link.findOne({ relationKey: key }).lean<LinkDoc>())!;
 }
