@@ -68,7 +68,7 @@ export function createApp(deps: Deps, opts: AppOptions): RequestListener {
     express.urlencoded({ extended: false, limit: deps.config.bodyLimit }) as NodeMiddleware,
   ]);
   const createContext = contextFactory(deps);
-  const onError = ({ error, path, req }: { error: TRPCError; path?: string; req: IncomingMessage }) => {
+  const onError: TrpcErrorHook = ({ error, path, req }) => {
     noteTrpcError(req, path, error);
     if (error.code === 'INTERNAL_SERVER_ERROR')
       requestLog(req, deps.logger).error({ err: error, path }, 'procedure failed');
@@ -109,8 +109,11 @@ type Shared = {
   draining: NodeMiddleware;
   api: NodeMiddleware;
   createContext: ReturnType<typeof contextFactory>;
-  onError: (opts: { error: TRPCError; path?: string; req: IncomingMessage }) => void;
+  onError: TrpcErrorHook;
 };
+
+/** What both tRPC paths call for a failed call: metrics by status, and a log line for a 500. */
+type TrpcErrorHook = (opts: { error: TRPCError; path?: string; req: IncomingMessage }) => void;
 
 /** The Express app: REST facades, health, metrics, the console, and tRPC's own adapter. */
 function expressApp(deps: Deps, opts: AppOptions, shared: Shared) {
