@@ -122,6 +122,26 @@ describe('an administrator', () => {
     expect(held.items.map((l) => l.headUuid)).not.toContain(analystsUuid);
   });
 
+  it('keeps both filters when two search boxes are typed in together, on a slow machine', async () => {
+    const page = await adminPage('/audit');
+    await page.getByRole('heading', { name: 'Audit log' }).waitFor();
+    // A slow machine: the router's navigation renders late, after a text box's own re-render.
+    const cdp = await page.context().newCDPSession(page);
+    await cdp.send('Emulation.setCPUThrottlingRate', { rate: 20 });
+    const param = (name: string) => new URL(page.url()).searchParams.get(name);
+    for (const [target, action] of [
+      ['groupadmin', 'users.upd'],
+      ['auditee', 'groups.'],
+      ['groupadmin', 'auth.login'],
+    ] as const) {
+      await page.getByLabel('Target').fill(target);
+      await page.getByLabel('Action').fill(action);
+      await expect.poll(() => param('action'), { timeout: 20_000 }).toBe(action);
+      await expect.poll(() => param('target'), { timeout: 20_000 }).toBe(target);
+    }
+    await cdp.send('Emulation.setCPUThrottlingRate', { rate: 1 });
+  });
+
   it('edits and deactivates a user, then finds both changes in the audit log and in their audit trail', async () => {
     const auditee = await makeUser(server.deps, { username: 'auditee' });
     const page = await adminPage(`/users/${auditee.user.uuid}`);

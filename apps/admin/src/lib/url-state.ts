@@ -33,29 +33,38 @@ export function useUrlState<T extends Flat & { page: number }>(
 ) {
   const [params, setParams] = useSearchParams();
   const state = useMemo(() => parse(params), [params, parse]);
-  // Updates build on the latest address, not this render's: two search boxes whose pauses end
-  // together would otherwise each write their own value over the other's.
-  const latest = useRef(params);
-  latest.current = params;
+  // Updates build on the address in the browser, not this render's: the router hands a new
+  // address to React in a transition, so a text box's own re-render can still show the old one,
+  // and two search boxes whose pauses end together would each write their value over the other's.
+  // The browser's address changes at once on every navigation.
   const update = (patch: Partial<T>, opts: { replace?: boolean } = {}) => {
-    const next = { ...parse(latest.current), ...('page' in patch ? {} : { page: 1 }), ...patch };
-    latest.current = paramsOf(defaults, next);
-    setParams(latest.current, { replace: opts.replace ?? false });
+    const current = parse(new URLSearchParams(window.location.search));
+    const next = { ...current, ...('page' in patch ? {} : { page: 1 }), ...patch };
+    setParams(paramsOf(defaults, next), { replace: opts.replace ?? false });
   };
   return { state, update, params };
 }
 
 /**
  * A text box bound to a value of the address: it shows what is typed at once and writes the
- * address when typing pauses, without a history entry per key.
+ * address when typing pauses, without a history entry per key. A change of the address from
+ * elsewhere (the back button, a "clear" button) replaces the text; the address echoing this box's
+ * own write does not, since on a slow machine it can arrive after the next word has been typed.
  */
 export function useDebouncedText(value: string, commit: (text: string) => void) {
   const [text, setText] = useState(value);
   const [debounced] = useDebouncedValue(text, 300);
+  const written = useRef<string | undefined>(undefined);
   // biome-ignore lint/correctness/useExhaustiveDependencies: only a new debounced text should commit
   useEffect(() => {
-    if (debounced !== value) commit(debounced);
+    if (debounced === value) return;
+    written.current = debounced;
+    commit(debounced);
   }, [debounced]);
-  useEffect(() => setText(value), [value]);
+  useEffect(() => {
+    const echo = value === written.current;
+    written.current = undefined;
+    if (!echo) setText(value);
+  }, [value]);
   return [text, setText] as const;
 }
