@@ -55,18 +55,42 @@ export function duplicateKeyIndex(err: unknown): string | undefined {
   return /index: (?:[\w$.]+\.\$)?([A-Za-z0-9_]+)/.exec(msg)?.[1] ?? 'unknown';
 }
 
-/** Rethrows a duplicate-key error as a CONFLICT naming the field; other errors pass through. */
-export function mapDuplicateKey(err: unknown): never {
+/** A duplicate-key error as a CONFLICT naming the field; undefined for any other error. */
+export function duplicateKeyConflict(err: unknown): AppError | undefined {
   const index = duplicateKeyIndex(err);
-  if (index === undefined) throw err;
+  if (index === undefined) return undefined;
   const known = UNIQUE_FIELDS[index];
   if (known) {
-    throw new AppError('CONFLICT', known.appCode, `${known.field} is already taken`, {
+    return new AppError('CONFLICT', known.appCode, `${known.field} is already taken`, {
       field: known.field,
       cause: err,
     });
   }
-  throw new AppError('CONFLICT', 'CONFLICT', 'a record with the same key already exists', { cause: err });
+  return new AppError('CONFLICT', 'CONFLICT', 'a record with the same key already exists', { cause: err });
+}
+
+/** Rethrows a duplicate-key error as a CONFLICT naming the field; other errors pass through. */
+export function mapDuplicateKey(err: unknown): never {
+  throw duplicateKeyConflict(err) ?? err;
+}
+
+/** One failed write of an unordered bulk write: the server's error, with the index of its operation. */
+export interface FailedWrite extends MongoDuplicateKeyError {
+  index: number;
+}
+
+/**
+ * The failed writes of an unordered `insertMany` or `bulkWrite`, or undefined for an error that is
+ * not a bulk write error. The driver's WriteError keeps the server's fields in `err`; mongoose's
+ * insertMany replaces each with a copy of its own properties (that `err`) and the index.
+ */
+export function writeErrorsOf(err: unknown): FailedWrite[] | undefined {
+  const list = (err as { writeErrors?: unknown } | null)?.writeErrors;
+  if (!Array.isArray(list)) return undefined;
+  return list.map((w: { err?: MongoDuplicateKeyError; index: number } & MongoDuplicateKeyError) => ({
+    ...(w.err ?? w),
+    index: w.index,
+  }));
 }
 
 const UNAVAILABLE =

@@ -8,10 +8,20 @@ import {
 } from '@roster/contracts';
 import type { z } from 'zod';
 import type { UserDoc } from '../db/models';
-import { AppError, forbidden, invariant, mapDuplicateKey, notFound } from '../lib/errors';
+import {
+  AppError,
+  duplicateKeyConflict,
+  duplicateKeyIndex,
+  type FailedWrite,
+  forbidden,
+  invariant,
+  mapDuplicateKey,
+  notFound,
+  writeErrorsOf,
+} from '../lib/errors';
 import { newEtag, newUuid } from '../lib/ids';
 import { type ListSpec, planList } from '../lib/list-query';
-import { nextId } from './counters';
+import { type IdRange, nextId, nextIds } from './counters';
 import type { Actor, Deps } from './deps';
 import { setupLinks } from './links';
 import { runList } from './listing';
@@ -87,6 +97,146 @@ export interface CreateOptions {
   >;
 }
 
+/** The username fields of a user document: the name and its lowercased key for uniqueness. */
+const usernameFields = (username: string | null) => ({ username, usernameKey: key(username) });
+
+/** A new user's document as it is stored, but for its id, which is allocated when it is inserted. */
+function newUserDocument(
+  deps: Deps,
+  actor: Actor | null,
+  input: UserCreateInput,
+  opts: CreateOptions,
+  fields: {
+    now: Date;
+    username: string | null;
+    password: Awaited<ReturnType<typeof hashNewPassword>> | undefined;
+  },
+) {
+  const { now, password } = fields;
+  return {
+    uuid: newUuid(deps.config.clusterId, 'user'),
+    ...usernameFields(fields.username),
+    email: input.email,
+    emailKey: key(input.email),
+    firstName: input.firstName ?? null,
+    lastName: input.lastName ?? null,
+    identityUrl: input.identityUrl ?? null,
+    identityUrlKey: key(input.identityUrl),
+    isAdmin: input.isAdmin,
+    isActive: input.isAdmin || (input.isActive ?? deps.config.autoSetupNewUsers),
+    prefs: input.prefs,
+    passwordHash: opts.passwordHash ?? password?.passwordHash ?? null,
+    passwordChangedAt: password?.passwordChangedAt ?? (opts.passwordHash ? now : null),
+    passwordExpiresAt: password?.passwordExpiresAt ?? (opts.passwordHash ? passwordExpiry(deps, now) : null),
+    ownerUuid: deps.wellKnown.systemUser,
+    modifiedByUserUuid: actor?.user.uuid ?? null,
+    createdAt: now,
+    modifiedAt: now,
+    etag: newEtag(),
+    ...opts.history,
+  };
+}
+
+/** A user checked, normalized and hashed, ready to insert (see createUser). */
+export interface PreparedUser {
+  doc: ReturnType<typeof newUserDocument>;
+  /** No username was given: one clashing at insert is replaced by the next free one instead of refused. */
+  derivedUsername: boolean;
+}
+
+/**
+ * Everything createUser does before the write: the password policy and hash, the default
+ * username, the normalized keys. Throws the AppError of a rule the input breaks.
+ */
+export async function prepareUser(
+  deps: Deps,
+  actor: Actor | null,
+  input: UserCreateInput,
+  opts: CreateOptions,
+): Promise<PreparedUser> {
+  const now = new Date();
+  const password = input.password ? await hashNewPassword(deps, input.password) : undefined;
+  const explicitUsername = input.username ?? null;
+  const username =
+    explicitUsername ?? (await usableUsername(deps, usernameBaseFromEmail(input.email) ?? 'user'));
+  return {
+    doc: newUserDocument(deps, actor, input, opts, { now, username, password }),
+    derivedUsername: explicitUsername === null,
+  };
+}
+
+/** Whether a failed insert lost a derived username to another user, so that the next free one may be taken. */
+function lostDerivedUsername(prepared: PreparedUser, err: unknown): boolean {
+  return prepared.derivedUsername && !!prepared.doc.username && duplicateKeyIndex(err) === 'usernameKey';
+}
+
+/** The same document with the next free username after the one it lost. */
+async function withNextUsername(deps: Deps, prepared: PreparedUser): Promise<PreparedUser> {
+  const base = prepared.doc.username?.replace(/\d+$/, '') || 'user';
+  return { ...prepared, doc: { ...prepared.doc, ...usernameFields(await usableUsername(deps, base)) } };
+}
+
+/** Inserts one prepared user with the next id. A taken username or email is a CONFLICT naming the field. */
+export async function insertUser(deps: Deps, prepared: PreparedUser): Promise<UserDoc> {
+  let current = prepared;
+  for (let attempt = 0; ; attempt++) {
+    try {
+      const [created] = await deps.models.User.create([{ ...current.doc, id: await nextId(deps, 'users') }]);
+      return created!.toObject() as UserDoc;
+    } catch (err) {
+      // A derived username lost a race to another insert: take the next free one.
+      if (lostDerivedUsername(current, err) && attempt < 5) {
+        current = await withNextUsername(deps, current);
+        continue;
+      }
+      mapDuplicateKey(err);
+    }
+  }
+}
+
+/**
+ * Inserts many prepared users with one block of ids and one unordered insertMany (a bulk import).
+ * Each gets what insertUser would give: its document, or the CONFLICT of a taken username or
+ * email; a derived username that clashed is inserted again alone, as insertUser retries it. Any
+ * error other than a duplicate key is thrown.
+ */
+export async function insertUsers(
+  deps: Deps,
+  prepared: readonly PreparedUser[],
+  /** Where the block of ids comes from: a caller writing several batches at once may order them. */
+  allocateIds: (count: number) => Promise<IdRange> = (count) => nextIds(deps, 'users', count),
+): Promise<(UserDoc | AppError)[]> {
+  if (!prepared.length) return [];
+  const { User } = deps.models;
+  // Documents built by the model, as create() builds them: the same defaults and casts. Built
+  // before the ids are asked for, so that this work overlaps another batch's write.
+  const docs = prepared.map((p) => new User(p.doc));
+  const { first } = await allocateIds(docs.length);
+  for (const [i, doc] of docs.entries()) doc.set('id', first + i);
+  const failed = new Map<number, FailedWrite>();
+  try {
+    await User.insertMany(docs, { ordered: false, throwOnValidationError: true });
+  } catch (err) {
+    const writeErrors = writeErrorsOf(err);
+    if (!writeErrors?.length || writeErrors.some((w) => w.code !== 11000)) throw err;
+    for (const w of writeErrors) failed.set(w.index, w);
+  }
+  const results: (UserDoc | AppError)[] = [];
+  for (const [i, p] of prepared.entries()) {
+    const error = failed.get(i);
+    if (!error) results.push(docs[i]!.toObject() as UserDoc);
+    else if (!lostDerivedUsername(p, error)) results.push(duplicateKeyConflict(error)!);
+    // One at a time, as createUser would: concurrent retries would all pick the same next free name.
+    else results.push(await insertUser(deps, await withNextUsername(deps, p)).catch(appErrorOrThrow));
+  }
+  return results;
+}
+
+const appErrorOrThrow = (err: unknown): AppError => {
+  if (err instanceof AppError) return err;
+  throw err;
+};
+
 /**
  * Creates a user. Uniqueness of username and email (whatever their case) is enforced by
  * unique indexes, so of many concurrent requests for one name exactly one wins.
@@ -97,57 +247,9 @@ export async function createUser(
   input: UserCreateInput,
   opts: CreateOptions,
 ): Promise<UserDoc> {
-  const now = new Date();
-  const password = input.password ? await hashNewPassword(deps, input.password) : undefined;
-  const explicitUsername = input.username ?? null;
-  let username =
-    explicitUsername ?? (await usableUsername(deps, usernameBaseFromEmail(input.email) ?? 'user'));
-  const autoSetup = deps.config.autoSetupNewUsers;
-  const isActive = input.isAdmin || (input.isActive ?? autoSetup);
-  for (let attempt = 0; ; attempt++) {
-    const doc = {
-      uuid: newUuid(deps.config.clusterId, 'user'),
-      id: await nextId(deps, 'users'),
-      username,
-      usernameKey: key(username),
-      email: input.email,
-      emailKey: key(input.email),
-      firstName: input.firstName ?? null,
-      lastName: input.lastName ?? null,
-      identityUrl: input.identityUrl ?? null,
-      identityUrlKey: key(input.identityUrl),
-      isAdmin: input.isAdmin,
-      isActive,
-      prefs: input.prefs,
-      passwordHash: opts.passwordHash ?? password?.passwordHash ?? null,
-      passwordChangedAt: password?.passwordChangedAt ?? (opts.passwordHash ? now : null),
-      passwordExpiresAt:
-        password?.passwordExpiresAt ?? (opts.passwordHash ? passwordExpiry(deps, now) : null),
-      ownerUuid: deps.wellKnown.systemUser,
-      modifiedByUserUuid: actor?.user.uuid ?? null,
-      createdAt: now,
-      modifiedAt: now,
-      etag: newEtag(),
-      ...opts.history,
-    };
-    try {
-      const [created] = await deps.models.User.create([doc]);
-      const user = created!.toObject() as UserDoc;
-      if (autoSetup || isActive) await setupLinks(deps, user.uuid, { readBack: false });
-      return user;
-    } catch (err) {
-      // A derived username lost a race to another insert: take the next free one.
-      const e = err as { code?: number; errmsg?: string; message?: string; keyPattern?: object };
-      const onUsername =
-        e.code === 11000 &&
-        /usernameKey/.test(`${e.errmsg ?? e.message ?? ''}${JSON.stringify(e.keyPattern ?? {})}`);
-      if (onUsername && explicitUsername === null && attempt < 5 && username) {
-        username = await usableUsername(deps, username.replace(/\d+$/, '') || 'user');
-        continue;
-      }
-      mapDuplicateKey(err);
-    }
-  }
+  const user = await insertUser(deps, await prepareUser(deps, actor, input, opts));
+  if (deps.config.autoSetupNewUsers || user.isActive) await setupLinks(deps, user.uuid, { readBack: false });
+  return user;
 }
 
 /** Hidden from every query: users merged into another one. */
