@@ -16,8 +16,8 @@ describe('parseOptions', () => {
     expect(parseOptions([], { BENCH_SCALE: 'full' }).listSizes).toEqual([10_000, 100_000, 1_000_000]);
   });
 
-  it('imports 10k users through the CLI by default, 2k with --quick and 100k with --full', () => {
-    expect(parseOptions([], {}).importUsers).toBe(10_000);
+  it('imports 100k users through the CLI by default and with --full, 2k with --quick', () => {
+    expect(parseOptions([], {}).importUsers).toBe(100_000);
     expect(parseOptions(['--quick'], {}).importUsers).toBe(2_000);
     expect(parseOptions(['--full'], {}).importUsers).toBe(100_000);
   });

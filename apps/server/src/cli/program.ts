@@ -226,7 +226,12 @@ export function buildProgram(io: Io, state: { exitCode: number }): Command {
     .addOption(
       new Option('--format <format>', 'jsonl or csv (default: from the file name)').choices(['jsonl', 'csv']),
     )
-    .option('--concurrency <n>', 'rows in flight at once', (v) => Number.parseInt(v, 10), 8)
+    .option(
+      '--concurrency <n>',
+      'batches of user rows, or group and permission rows, in flight at once (also bounds hashing within a batch)',
+      (v) => Number.parseInt(v, 10),
+      8,
+    )
     .option('--report <file>', 'write every skipped and rejected row, with its line and reason, as JSON')
     .action(async (file: string, opts: { format?: TransferFormat; concurrency: number; report?: string }) => {
       await withDeps(io, quiet(), async (deps) => {
