@@ -316,5 +316,18 @@ describe('an administrator', () => {
     await page.reload();
     await expect.poll(() => rowsOf(page, 'signatures-table', 'data-user')).toEqual(['signer']);
     await screenshot(page, 'agreements');
+
+    // A page more than the console shows: the server pages, newest first, and counts them all.
+    for (let i = 0; i < 25; i++) {
+      const later = await makeUser(server.deps);
+      await createRosterClient({ url: server.url, token: later.token }).agreements.sign.mutate({
+        uuid: agreement!.uuid,
+      });
+    }
+    await page.reload();
+    await expect.poll(() => page.getByTestId('pager-summary').textContent()).toBe('1–25 of 26 signatures');
+    expect(await rowsOf(page, 'signatures-table', 'data-user')).not.toContain('signer');
+    await page.getByRole('button', { name: 'Page 2' }).click();
+    await expect.poll(() => rowsOf(page, 'signatures-table', 'data-user')).toEqual(['signer']);
   });
 });

@@ -68,7 +68,7 @@ describe('users.activate', () => {
     // Already active: a no-op.
     expect((await me.users.activate.mutate({})).isActive).toBe(true);
     expect(
-      (await a.client.agreements.signatures.query({ uuid: agreement.uuid })).map((s) => s.userUuid),
+      (await a.client.agreements.signatures.query({ uuid: agreement.uuid })).items.map((s) => s.userUuid),
     ).toContain(u.user.uuid);
     await ctx.server.deps.models.Agreement.deleteMany({});
   });

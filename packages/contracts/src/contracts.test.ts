@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ListUsersInput, Prefs, TokenCreateInput, Username, UserUuid } from './index';
+import { ListSignaturesInput, ListUsersInput, Prefs, TokenCreateInput, Username, UserUuid } from './index';
 
 describe('Username', () => {
   it('accepts what Arvados accepts and refuses the rest', () => {
@@ -63,6 +63,16 @@ describe('the list vocabulary', () => {
     const both = ListUsersInput.safeParse({ cursor: 'abc', offset: 5 });
     expect(both.success).toBe(false);
     expect(both.error!.issues[0]!.path).toEqual(['cursor']);
+  });
+
+  it('gives a list of one parent the same page controls, and no filters or order', () => {
+    const uuid = 'zzzzz-4zz18-000000000000000';
+    expect(ListSignaturesInput.parse({ uuid })).toEqual({ uuid, limit: 100, offset: 0, count: false });
+    expect(ListSignaturesInput.safeParse({ uuid, limit: 1001 }).success).toBe(false);
+    expect(ListSignaturesInput.safeParse({ uuid, cursor: 'abc', offset: 5 }).error!.issues[0]!.path).toEqual([
+      'cursor',
+    ]);
+    expect(ListSignaturesInput.safeParse({ limit: 10 }).error!.issues[0]!.path).toEqual(['uuid']);
   });
 });
 

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { Timestamp, text, UserUuid, Uuid } from './common';
 import { LinkView } from './groups';
-import { listInput, listOutput } from './list';
+import { listInput, listOutput, pagedInput } from './list';
 import { UserCreateInput, UserView } from './users';
 
 export const SetupInput = z.union([z.object({ uuid: UserUuid }), z.object({ user: UserCreateInput })]);
@@ -45,6 +45,10 @@ export const AgreementSignature = z.object({
   username: z.string().nullable(),
   signedAt: Timestamp,
 });
+export type AgreementSignature = z.infer<typeof AgreementSignature>;
+/** The signatures of one agreement, newest first, a page at a time. */
+export const ListSignaturesInput = pagedInput({ uuid: Uuid });
+export const SignatureList = listOutput(AgreementSignature);
 
 export const AuditEventView = z.object({
   uuid: Uuid,

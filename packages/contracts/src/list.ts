@@ -78,6 +78,18 @@ function scalarProblem(type: FieldType, v: unknown): string | undefined {
   }
 }
 
+/** The page controls every list takes: how many, from where (an offset or a cursor), and whether to count. */
+export const LIST_PAGE = {
+  /** 0 asks for the count alone. */
+  limit: z.number().int().min(0).max(MAX_LIST_LIMIT).default(DEFAULT_LIST_LIMIT),
+  offset: z.number().int().min(0).max(1_000_000).default(0),
+  cursor: z.string().max(2048).optional(),
+  count: z.boolean().default(false),
+};
+
+const noCursorWithOffset = (v: { cursor?: unknown; offset?: unknown }) => !(v.cursor && Number(v.offset) > 0);
+const CURSOR_OR_OFFSET = { message: 'give either a cursor or an offset, not both', path: ['cursor'] };
+
 export function listInput<
   const F extends FieldSpec,
   const S extends readonly [string, ...string[]],
@@ -98,16 +110,18 @@ export function listInput<
         .array(z.object({ field: z.enum(spec.sortable), dir: z.enum(['asc', 'desc']).default('asc') }))
         .max(3)
         .default([]),
-      limit: z.number().int().min(0).max(MAX_LIST_LIMIT).default(DEFAULT_LIST_LIMIT),
-      offset: z.number().int().min(0).max(1_000_000).default(0),
-      cursor: z.string().max(2048).optional(),
-      count: z.boolean().default(false),
+      ...LIST_PAGE,
       select: z.array(z.enum(spec.selectable)).min(1).optional(),
     })
-    .refine((v) => !(v.cursor && v.offset > 0), {
-      message: 'give either a cursor or an offset, not both',
-      path: ['cursor'],
-    });
+    .refine(noCursorWithOffset, CURSOR_OR_OFFSET);
+}
+
+/**
+ * A list in a fixed order, of the children of one parent (the signatures of an agreement): the
+ * parent's fields and the shared page controls, without filters or a choice of order.
+ */
+export function pagedInput<const P extends z.ZodRawShape>(parent: P) {
+  return z.object({ ...parent, ...LIST_PAGE }).refine(noCursorWithOffset, CURSOR_OR_OFFSET);
 }
 
 export type ListInputOf<F extends FieldSpec, S extends string, Sel extends string> = {

@@ -26,6 +26,7 @@ export type GroupListInput = RouterInputs['groups']['list'];
 export type MembersInput = RouterInputs['groups']['members'];
 export type LinkListInput = RouterInputs['permissions']['list'];
 export type AuditListInput = RouterInputs['audit']['list'];
+export type SignaturesInput = RouterInputs['agreements']['signatures'];
 
 /** Query options per procedure; the first key part is the procedure path, so invalidating it covers every input. */
 export const queries = {
@@ -96,10 +97,11 @@ export const queries = {
     }),
   agreements: () =>
     queryOptions({ queryKey: ['agreements.list'], queryFn: () => api.agreements.list.query() }),
-  signatures: (uuid: string) =>
+  signatures: (input: SignaturesInput) =>
     queryOptions({
-      queryKey: ['agreements.signatures', uuid],
-      queryFn: () => api.agreements.signatures.query({ uuid }),
+      queryKey: ['agreements.signatures', input],
+      queryFn: () => api.agreements.signatures.query(input),
+      placeholderData: keepPreviousData,
     }),
 };
 

@@ -129,7 +129,8 @@ const linkSchema = new Schema(
 linkSchema.index({ uuid: 1 }, { unique: true, name: 'uuid' });
 linkSchema.index({ relationKey: 1 }, { unique: true, name: 'relationKey' });
 linkSchema.index({ tailUuid: 1, linkClass: 1 });
-linkSchema.index({ headUuid: 1, linkClass: 1 });
+// Also serves a target's links by time: an agreement's signatures, a group's direct members.
+linkSchema.index({ headUuid: 1, linkClass: 1, createdAt: 1, uuid: 1 });
 linkSchema.index({ createdAt: 1, uuid: 1 });
 linkSchema.index({ linkClass: 1, name: 1, createdAt: 1 });
 

@@ -1,4 +1,10 @@
-import { AgreementPublishInput, AgreementRef, AgreementSignature, AgreementView } from '@roster/contracts';
+import {
+  AgreementPublishInput,
+  AgreementRef,
+  AgreementView,
+  ListSignaturesInput,
+  SignatureList,
+} from '@roster/contracts';
 import { z } from 'zod';
 import * as lifecycle from '../services/lifecycle';
 import { adminProcedure, authedProcedure, router } from '../trpc';
@@ -18,7 +24,7 @@ export const agreementsRouter = router({
     .output(AgreementView)
     .mutation(({ ctx, input }) => lifecycle.signAgreement(ctx.deps, ctx.actor, input.uuid)),
   signatures: adminProcedure
-    .input(AgreementRef)
-    .output(z.array(AgreementSignature))
-    .query(({ ctx, input }) => lifecycle.agreementSignatures(ctx.deps, input.uuid)),
+    .input(ListSignaturesInput)
+    .output(SignatureList)
+    .query(({ ctx, input }) => lifecycle.agreementSignatures(ctx.deps, input)),
 });

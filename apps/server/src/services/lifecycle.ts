@@ -1,9 +1,12 @@
-import type { UserCreateInput } from '@roster/contracts';
+import type { ListSignaturesInput, UserCreateInput } from '@roster/contracts';
+import type { z } from 'zod';
 import type { AgreementDoc, LinkDoc, UserDoc } from '../db/models';
 import { AppError, forbidden, invariant, notFound } from '../lib/errors';
 import { newEtag, newUuid } from '../lib/ids';
+import { type ListSpec, planList } from '../lib/list-query';
 import type { Actor, Deps } from './deps';
 import { ensureLink, setupLinks, toLinkView } from './links';
+import { runList } from './listing';
 import { runOperation } from './operations';
 import { authenticateToken } from './tokens';
 import { allUsersGroupId, groupIdsOf, isInvited, viewUser } from './user-view';
@@ -218,20 +221,28 @@ export async function signAgreement(deps: Deps, actor: Actor, uuid: string) {
   return agreementView(a, true);
 }
 
-export async function agreementSignatures(deps: Deps, uuid: string) {
-  if (!(await deps.models.Agreement.exists({ uuid }))) throw notFound('agreement');
-  const links = await deps.models.Link.find({ headUuid: uuid, linkClass: 'signature', name: 'click' })
-    .sort({ createdAt: 1 })
-    .limit(1000)
-    .lean<LinkDoc[]>();
-  const users = await deps.models.User.find(
-    { uuid: { $in: links.map((l) => l.tailUuid) } },
-    { uuid: 1, username: 1 },
-  ).lean<UserDoc[]>();
-  const names = new Map(users.map((u) => [u.uuid, u.username ?? null]));
-  return links.map((l) => ({
-    userUuid: l.tailUuid,
-    username: names.get(l.tailUuid) ?? null,
-    signedAt: l.createdAt.toISOString(),
-  }));
+// Newest first; the link uuid breaks ties between signatures of the same millisecond.
+const SIGNATURE_LIST: ListSpec = {
+  fields: { signedAt: { type: 'date', db: 'createdAt' } },
+  tiebreak: 'uuid',
+  defaultOrder: [{ field: 'signedAt', dir: 'desc' }],
+};
+
+/** Who signed an agreement, a page at a time: the signature links, with the usernames of that page. */
+export async function agreementSignatures(deps: Deps, input: z.output<typeof ListSignaturesInput>) {
+  if (!(await deps.models.Agreement.exists({ uuid: input.uuid }))) throw notFound('agreement');
+  const base = { headUuid: input.uuid, linkClass: 'signature', name: 'click' };
+  const plan = planList(SIGNATURE_LIST, { ...input, filters: [], order: [] }, base);
+  return runList(deps.models.Link, plan, input, async (links: LinkDoc[]) => {
+    const users = await deps.models.User.find(
+      { uuid: { $in: links.map((l) => l.tailUuid) } },
+      { uuid: 1, username: 1 },
+    ).lean<UserDoc[]>();
+    const names = new Map(users.map((u) => [u.uuid, u.username ?? null]));
+    return links.map((l) => ({
+      userUuid: l.tailUuid,
+      username: names.get(l.tailUuid) ?? null,
+      signedAt: l.createdAt.toISOString(),
+    }));
+  });
 }

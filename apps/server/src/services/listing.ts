@@ -2,7 +2,7 @@ import type { Model } from 'mongoose';
 import type { ListPlan } from '../lib/list-query';
 
 /** Keeps `uuid` and the selected fields of a view. */
-export function pick<V extends { uuid: string }>(view: V, select: readonly string[] | undefined): V {
+export function pick<V extends object>(view: V, select: readonly string[] | undefined): V {
   if (!select) return view;
   return Object.fromEntries(Object.entries(view).filter(([k]) => k === 'uuid' || select.includes(k))) as V;
 }
@@ -11,7 +11,7 @@ export function pick<V extends { uuid: string }>(view: V, select: readonly strin
  * Runs a planned list query and wraps it in the shared list envelope: the page, its limit and
  * offset, the cursor of the next page and, when asked, the total.
  */
-export async function runList<D, V extends { uuid: string }>(
+export async function runList<D, V extends object>(
   // biome-ignore lint/suspicious/noExplicitAny: every model of the app fits here
   model: Model<any>,
   plan: ListPlan,

@@ -3,10 +3,12 @@ import {
   Alert,
   Anchor,
   Badge,
+  Box,
   Button,
   EmptyState,
   Group,
   Loader,
+  LoadingOverlay,
   Modal,
   SimpleGrid,
   Spoiler,
@@ -122,41 +124,62 @@ function PublishButton({ onPublished }: { onPublished: (uuid: string) => void })
   );
 }
 
-/** Who signed one agreement, oldest signature first, a page at a time. */
+/** Who signed one agreement, newest signature first, a page at a time from the server. */
 function Signatures({ uuid, title }: { uuid: string; title: string }) {
   const [page, setPage] = useState(1);
-  const list = useQuery(queries.signatures(uuid));
+  const list = useQuery(
+    queries.signatures({
+      uuid,
+      limit: SIGNATURES_PAGE,
+      offset: (page - 1) * SIGNATURES_PAGE,
+      count: true,
+    }),
+  );
   if (list.isPending) return <Loader size="sm" aria-label="Loading the signatures" />;
   if (list.isError) return <Text c="red">Could not load the signatures: {list.error.message}</Text>;
-  if (list.data.length === 0)
+  const rows = list.data.items;
+  if (rows.length === 0 && page === 1)
     return (
       <Text size="sm" c="dimmed" data-testid="signatures-empty">
         Nobody has signed it yet.
       </Text>
     );
-  // The server answers with every signature (up to 1000): the pages are cut here.
-  const rows = list.data.slice((page - 1) * SIGNATURES_PAGE, page * SIGNATURES_PAGE);
   return (
     <Stack gap="sm">
-      <Table striped aria-label={`Signatures of ${title}`} data-testid="signatures-table">
-        <Table.Thead>
-          <Table.Tr>
-            <Table.Th>User</Table.Th>
-            <Table.Th>Signed</Table.Th>
-          </Table.Tr>
-        </Table.Thead>
-        <Table.Tbody>
-          {rows.map((s) => (
-            <Table.Tr key={s.userUuid} data-user={s.username ?? s.userUuid}>
-              <Table.Td>
-                <PrincipalName uuid={s.userUuid} name={s.username} />
-              </Table.Td>
-              <Table.Td>{formatDateTime(s.signedAt)}</Table.Td>
+      <Box pos="relative">
+        <LoadingOverlay visible={list.isFetching} overlayProps={{ blur: 0, backgroundOpacity: 0.4 }} />
+        <Table
+          striped
+          aria-label={`Signatures of ${title}`}
+          aria-busy={list.isFetching}
+          data-testid="signatures-table"
+        >
+          <Table.Thead>
+            <Table.Tr>
+              <Table.Th>User</Table.Th>
+              <Table.Th>Signed</Table.Th>
             </Table.Tr>
-          ))}
-        </Table.Tbody>
-      </Table>
-      <Pager page={page} size={SIGNATURES_PAGE} total={list.data.length} onPage={setPage} noun="signatures" />
+          </Table.Thead>
+          <Table.Tbody>
+            {rows.map((s) => (
+              <Table.Tr key={s.userUuid} data-user={s.username ?? s.userUuid}>
+                <Table.Td>
+                  <PrincipalName uuid={s.userUuid} name={s.username} />
+                </Table.Td>
+                <Table.Td>{formatDateTime(s.signedAt)}</Table.Td>
+              </Table.Tr>
+            ))}
+          </Table.Tbody>
+        </Table>
+      </Box>
+      <Pager
+        page={page}
+        size={SIGNATURES_PAGE}
+        total={list.data.itemsAvailable}
+        shown={{ offset: list.data.offset, count: rows.length }}
+        onPage={setPage}
+        noun="signatures"
+      />
     </Stack>
   );
 }
