@@ -257,8 +257,9 @@ const VISIBLE = { redirectToUserUuid: null };
 
 export async function findUser(deps: Deps, uuid: string): Promise<UserDoc | null> {
   // By uuid alone, then checked here: a filter with any other field is a full scan on the
-  // embedded server, which serves lookups only from unique indexes.
-  const user = await deps.models.User.findOne({ uuid }).lean<UserDoc>();
+  // embedded server, which serves lookups only from unique indexes. The driver's own findOne,
+  // as for logins: a lookup by one string key needs no mongoose query to build and cast.
+  const user = (await deps.models.User.collection.findOne({ uuid })) as UserDoc | null;
   return user && !user.redirectToUserUuid ? user : null;
 }
 
