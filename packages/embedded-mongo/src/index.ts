@@ -542,11 +542,6 @@ export async function startEmbeddedMongo(opts: EmbeddedMongoOptions): Promise<Em
   const args = [
     // Serial GC: fewer threads and less memory for a small single-threaded server.
     '-XX:+UseSerialGC',
-    // Only the quick JIT (C1). The optimizing one (C2) kept compiling for minutes on the login
-    // path and took a core from Node meanwhile: measured 5-10 ms of database CPU per login with
-    // it, 2.3-3.5 ms without, over the first 900 logins (in memory; on H2 15.7 vs 6.2 ms over the
-    // first 500). The price is scans: a 50k-document unindexed sort runs about 2x slower.
-    '-XX:TieredStopAtLevel=1',
     '-cp',
     [paths.classes, path.join(paths.lib, '*')].join(path.delimiter),
     'RosterMongo',
