@@ -68,6 +68,11 @@ export interface EmbeddedMongoOptions {
   threads?: number;
   /** How long to wait for `LISTENING` after the JVM is spawned. Default 120 s. */
   startTimeoutMs?: number;
+  /**
+   * The JVM's maximum heap in MiB; default the JVM's own (a quarter of the machine's memory).
+   * In memory, every document lives on that heap: 600k users with their links filled 6 GiB.
+   */
+  maxHeapMiB?: number;
 }
 
 export interface EmbeddedMongoHandle extends DatabaseHandle {
@@ -542,6 +547,7 @@ export async function startEmbeddedMongo(opts: EmbeddedMongoOptions): Promise<Em
   const args = [
     // Serial GC: fewer threads and less memory for a small single-threaded server.
     '-XX:+UseSerialGC',
+    ...(opts.maxHeapMiB ? [`-Xmx${Math.floor(opts.maxHeapMiB)}m`] : []),
     '-cp',
     [paths.classes, path.join(paths.lib, '*')].join(path.delimiter),
     'RosterMongo',
