@@ -15,7 +15,7 @@ import { clientAddressing } from './http/client-address';
 import { createLogger, type NodeMiddleware, requestLog, requestLogging } from './http/logging';
 import { httpMetrics, metricsHandler, noteTrpcError } from './http/metrics';
 import { openApiHandler } from './http/openapi';
-import { isSensitiveTrpcPath, sensitiveRateLimit } from './http/rate-limit';
+import { isSensitiveTrpcPath, leanSensitiveRateLimit, sensitiveRateLimit } from './http/rate-limit';
 import { corsAllowlist, securityHeaders } from './http/security';
 import { leanTrpc } from './http/trpc-lean';
 import { wellKnown } from './lib/ids';
@@ -78,11 +78,13 @@ export function createApp(deps: Deps, opts: AppOptions): RequestListener {
 
   const lean = leanTrpc({
     router: appRouter,
-    skip: isSensitiveTrpcPath,
+    limited: isSensitiveTrpcPath,
     createContext: (req, res) => createContext({ req, res }),
     onError,
   });
   const leanPipeline = inSequence([measured, draining, api]);
+  // Logins and the other calls that cost a password hash or mint credentials, after their limit.
+  const leanLimitedPipeline = inSequence([measured, draining, api, leanSensitiveRateLimit(deps)]);
   const addressing = clientAddressing(deps.config.trustProxy);
   return (req, res) => {
     const plan = opts.leanTrpc !== false && req.url?.startsWith('/trpc/') ? lean.plan(req) : null;
@@ -94,7 +96,7 @@ export function createApp(deps: Deps, opts: AppOptions): RequestListener {
     r.originalUrl = req.url;
     r.ip = addressing.ip(req);
     r.secure = addressing.secure(req);
-    leanPipeline(req, res, (err) => {
+    (plan.limited ? leanLimitedPipeline : leanPipeline)(req, res, (err) => {
       if (err) {
         answerError(deps, req, res, err);
         return;

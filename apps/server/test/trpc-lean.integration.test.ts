@@ -142,17 +142,27 @@ describe('the lean tRPC path', () => {
     expect(batch.status).toBe(207);
   });
 
-  it('leaves the rest to the adapter: method mismatch, unknown procedure, input that is not JSON, rate-limited calls', async () => {
+  it('leaves the rest to the adapter: method mismatch, unknown procedure, input that is not JSON', async () => {
     expect((await same('/trpc/users.update', { headers: bearer(member.token) }, false)).status).toBe(405);
     expect((await same('/trpc/users.current', post({}, bearer(member.token)), false)).status).toBe(405);
     expect((await same('/trpc/users.nope', { headers: bearer(member.token) }, false)).status).toBe(404);
     expect((await same('/trpc/users.get?input=%7B', { headers: bearer(member.token) }, false)).status).toBe(
       400,
     );
+  });
+
+  it('serves calls with a rate limit of their own, which here is off', async () => {
     expect(
-      (await same('/trpc/auth.login', post({ login: member.username, password: 'wrong one' }, {}), false))
-        .status,
+      (await same('/trpc/auth.login', post({ login: member.username, password: 'wrong one' }, {}))).status,
     ).toBe(401);
+    // A session is new at every login: compare what the answers hold, not the secrets.
+    const good = post({ login: member.username, password: member.password }, {});
+    const fromAdapter = await ask(adapter, '/trpc/auth.login', good);
+    const fromLean = await ask(lean, '/trpc/auth.login', good);
+    expect([fromLean.status, fromLean.chunked]).toEqual([200, false]);
+    const shape = (a: Answer) => Object.keys((a.body as { result: { data: object } }).result.data).sort();
+    expect(shape(fromLean)).toEqual(shape(fromAdapter));
+    expect(fromLean.headers).toEqual(fromAdapter.headers);
   });
 
   it('clears the session cookie with the attributes it was set with', async () => {
@@ -168,5 +178,70 @@ describe('the lean tRPC path', () => {
     expect(res.headers.getSetCookie()).toEqual([
       'roster_session=; Path=/; Expires=Thu, 01 Jan 1970 00:00:00 GMT; HttpOnly; SameSite=Lax',
     ]);
+  });
+});
+
+describe('rate-limited calls on the lean path', () => {
+  let limitedLean: TestServer;
+  let limitedAdapter: TestServer;
+  beforeAll(async () => {
+    const config = { rateLimitPerMinute: 2 };
+    limitedLean = await startTestServer({ uri: inject('mongoUri'), config });
+    limitedAdapter = await startTestServer({ uri: inject('mongoUri'), config, app: { leanTrpc: false } });
+  });
+  afterAll(async () => {
+    await limitedAdapter?.close();
+    await limitedLean?.close();
+  });
+
+  /** Status, body and rate-limit headers; the seconds to the window's end may differ by one. */
+  async function limitedAnswer(server: TestServer, path: string, init: RequestInit) {
+    const res = await fetch(`${server.url}${path}`, init);
+    return {
+      status: res.status,
+      body: await res.json(),
+      rateLimit: res.headers.get('ratelimit')?.replace(/t=\d+/, 't=…'),
+      policy: res.headers.get('ratelimit-policy'),
+      retryAfter: res.headers.has('retry-after'),
+      chunked: res.headers.get('transfer-encoding') === 'chunked',
+    };
+  }
+
+  it('counts and refuses them as the adapter does, in one allowance with the REST facades', async () => {
+    // The limit counts in fixed minute windows: keep the sequence inside one.
+    if (60_000 - (Date.now() % 60_000) < 3_000) await new Promise((r) => setTimeout(r, 3_000));
+    const login = post({ login: 'nobody-here', password: 'wrong one' }, {});
+    const answers = [];
+    for (let i = 0; i < 3; i++) {
+      const fromAdapter = await limitedAnswer(limitedAdapter, '/trpc/auth.login', login);
+      const fromLean = await limitedAnswer(limitedLean, '/trpc/auth.login', login);
+      expect({ ...fromLean, chunked: undefined }).toEqual({ ...fromAdapter, chunked: undefined });
+      expect(fromLean.chunked).toBe(false);
+      answers.push(fromLean);
+    }
+    expect(answers.map((a) => a.status)).toEqual([401, 401, 429]);
+    expect(answers[2]).toMatchObject({
+      body: { error: { data: { code: 'TOO_MANY_REQUESTS', appCode: 'RATE_LIMITED' } } },
+      retryAfter: true,
+    });
+    expect(answers[0]!.rateLimit).toMatch(/r=1/);
+    // A batch that includes a limited call is limited as a whole; a Dioptra login shares the count.
+    const batch = await fetch(
+      `${limitedLean.url}/trpc/auth.login,auth.login?batch=1`,
+      post(
+        {
+          0: { login: 'nobody-here', password: 'wrong one' },
+          1: { login: 'nobody-here', password: 'wrong one' },
+        },
+        {},
+      ),
+    );
+    expect(batch.status).toBe(429);
+    const dioptra = await fetch(`${limitedLean.url}/api/v1/auth/login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ username: 'nobody-here', password: 'wrong one' }),
+    });
+    expect(dioptra.status).toBe(429);
   });
 });

@@ -1,7 +1,9 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Request, RequestHandler, Response } from 'express';
 import { type IncrementResponse, type Options, rateLimit, type Store } from 'express-rate-limit';
 import { tooMany } from '../lib/errors';
 import type { Deps } from '../services/deps';
+import type { NodeMiddleware } from './logging';
 
 /**
  * express-rate-limit's store interface over MongoDB, so that every server process behind a load
@@ -82,9 +84,9 @@ export const RATE_LIMITED_PROCEDURES = [
   'users.deleteSelf',
 ];
 
-/** The native (tRPC-shaped) 429. */
-function trpcTooMany(_req: Request, res: Response) {
-  res.status(429).json({
+/** The native (tRPC-shaped) 429, with node's own response API: the lean tRPC path has no Express. */
+function trpcTooMany(_req: IncomingMessage, res: ServerResponse) {
+  const body = JSON.stringify({
     error: {
       message: tooMany().message,
       code: -32029,
@@ -98,6 +100,10 @@ function trpcTooMany(_req: Request, res: Response) {
       },
     },
   });
+  res.statusCode = 429;
+  res.setHeader('content-type', 'application/json; charset=utf-8');
+  res.setHeader('content-length', Buffer.byteLength(body));
+  res.end(body);
 }
 
 /**
@@ -113,16 +119,45 @@ export function sensitiveRateLimit(
   const limit = deps.config.rateLimitPerMinute;
   if (limit === 0) return (_req, _res, next) => next();
   return rateLimit({
+    ...limiterOptions(deps, limit),
+    skip: (req) => req.method === 'OPTIONS' || !isSensitive(req.path),
+    handler: answer,
+  });
+}
+
+/**
+ * The same limit for the lean tRPC path (http/trpc-lean.ts), which calls it only for requests
+ * that make a sensitive call, with node's request and response. Both limiters count in the same
+ * store records, so a client has one allowance whichever path serves it.
+ */
+export function leanSensitiveRateLimit(deps: Deps): NodeMiddleware {
+  const limit = deps.config.rateLimitPerMinute;
+  if (limit === 0) return (_req, _res, next) => next();
+  const limiter = rateLimit({
+    ...limiterOptions(deps, limit),
+    handler: trpcTooMany,
+    // Both read Express's `trust proxy` setting off `req.app`; the client's address comes from
+    // http/client-address.ts on either path, by ROSTER_TRUST_PROXY.
+    validate: { trustProxy: false, xForwardedForHeader: false },
+  }) as unknown as NodeMiddleware;
+  return (req, res, next) => {
+    // Draft-8 headers are set with Express's `res.append`; node's own is `appendHeader`.
+    const r = res as ServerResponse & { append?: (name: string, value: string) => unknown };
+    r.append ??= (name, value) => res.appendHeader(name, value);
+    limiter(req, res, next);
+  };
+}
+
+function limiterOptions(deps: Deps, limit: number) {
+  return {
     windowMs: 60_000,
     limit,
     standardHeaders: 'draft-8',
     legacyHeaders: false,
     store: new MongoRateLimitStore(deps),
-    skip: (req) => req.method === 'OPTIONS' || !isSensitive(req.path),
     // An unreachable database must not turn into a 500 here; the request then fails on its own.
     passOnStoreError: true,
-    handler: answer,
-  });
+  } satisfies Partial<Options>;
 }
 
 export function isSensitiveTrpcPath(path: string): boolean {

@@ -18,6 +18,8 @@ import vary from 'vary';
  * error formatter and status rules, through tRPC's public API. Anything else (streaming,
  * subscriptions, method overrides, unknown procedures, a query by POST, input that is not
  * JSON) is left to tRPC's own adapter, which answers it as it always has: `plan` says which.
+ * Calls with a rate limit of their own (logins, signups) are served here too, after the caller
+ * has run their limiter: `plan` marks them.
  */
 
 export interface LeanCall {
@@ -31,12 +33,14 @@ export interface LeanPlan {
   calls: LeanCall[];
   /** The `input` query parameter of a GET, parsed; undefined when absent. */
   queryInput: unknown;
+  /** Some call of the request has a rate limit of its own, which the caller runs before `serve`. */
+  limited: boolean;
 }
 
 export interface LeanTrpcOptions<Ctx> {
   router: AnyTRPCRouter;
-  /** Calls that need middleware of their own (rate limits): their requests take the full adapter. */
-  skip: (path: string) => boolean;
+  /** Calls with a rate limit of their own: `plan` marks requests that make one. */
+  limited: (path: string) => boolean;
   createContext: (req: IncomingMessage, res: ServerResponse) => Promise<Ctx>;
   onError: (opts: { error: TRPCError; path: string; req: IncomingMessage }) => void;
 }
@@ -64,10 +68,12 @@ export function leanTrpc<Ctx>(opts: LeanTrpcOptions<Ctx>) {
     if (!type) return null;
     if (type === 'mutation' && !/^application\/json\b/i.test(req.headers['content-type'] ?? '')) return null;
     const calls: LeanCall[] = [];
+    let limited = false;
     for (const path of paths) {
       const procedure = Object.hasOwn(procedures, path) ? procedures[path] : undefined;
-      if (!procedure || procedure._def.type !== type || opts.skip(path)) return null;
+      if (!procedure || procedure._def.type !== type) return null;
       calls.push({ path, procedure });
+      limited ||= opts.limited(path);
     }
     let queryInput: unknown;
     const rawInput = type === 'query' ? params?.get('input') : undefined;
@@ -78,7 +84,7 @@ export function leanTrpc<Ctx>(opts: LeanTrpcOptions<Ctx>) {
         return null;
       }
     }
-    return { type, batch, calls, queryInput };
+    return { type, batch, calls, queryInput, limited };
   }
 
   /** Serves a planned request; the body, if any, is already parsed into `req.body`. */
