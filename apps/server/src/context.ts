@@ -111,7 +111,7 @@ export async function resolveActor(deps: Deps, req: HttpRequest) {
   }
   const csrfOk = presented.via !== 'cookie' || req.headers['x-csrf-token'] === csrfTokenFor(presented.raw);
   return {
-    actor: found ? ({ ...found, via: presented.via } satisfies Actor) : null,
+    actor: found ? ({ user: found.user, token: found.token, via: presented.via } satisfies Actor) : null,
     meta,
     badToken: !found,
     csrfOk,
