@@ -19,6 +19,11 @@ export interface BenchOptions {
   connections: number;
   /** Rounds in which baselines and measured runs alternate. */
   rounds: number;
+  /**
+   * Rounds of logins against raw argon2: more than the others, because both sides are bound by
+   * the same two cores and the machine's speed drifts by a third within a minute here.
+   */
+  loginRounds: number;
   /** Length of each timed load run within a round. */
   seconds: number;
   /** Samples per users.list variant (bounded by time too). */
@@ -68,6 +73,7 @@ export function parseOptions(argv: readonly string[], env: Record<string, string
     concurrency: 4,
     connections: 10,
     rounds: quick ? 2 : 3,
+    loginRounds: quick ? 2 : 5,
     seconds: quick ? 2 : 3,
     listSamples: quick ? 10 : 30,
     backend,

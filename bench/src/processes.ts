@@ -292,18 +292,25 @@ export function runRosterCli(
 /** Runs a TypeScript file of this package as a child process, through tsx. */
 const tsxArgs = (file: string) => ['--import', 'tsx', file];
 
-/** A bare `node:http` server answering fixed JSON bodies by path: the ceiling for a Node process here. */
-export function startBare(bodies: Record<string, string>) {
-  return launch(
+/**
+ * A bare `node:http` server answering fixed JSON bodies by path: the ceiling for a Node process
+ * here. The same process serves the same bodies through Express alone at `expressUrl`.
+ */
+export async function startBare(bodies: Record<string, string>) {
+  let expressUrl = '';
+  const child = await launch(
     'bare node:http server',
     process.execPath,
     tsxArgs(BARE_SERVER),
     { BENCH_BARE_BODIES: JSON.stringify(bodies) },
     (line) => {
-      const port = /^LISTENING (\d+)$/.exec(line)?.[1];
-      return port ? `http://127.0.0.1:${port}` : undefined;
+      const ports = /^LISTENING (\d+) (\d+)$/.exec(line);
+      if (!ports) return undefined;
+      expressUrl = `http://127.0.0.1:${ports[2]}`;
+      return `http://127.0.0.1:${ports[1]}`;
     },
   );
+  return { ...child, expressUrl };
 }
 
 /** Better Auth on its MongoDB adapter (src/servers/better-auth-server.ts). */

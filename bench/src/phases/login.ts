@@ -18,7 +18,7 @@ function msPer(cpu: CpuUse, key: string, ops: number): number | null {
  * an idle server.
  */
 export async function loginPhase(b: Bench): Promise<void> {
-  const { concurrency, seconds, rounds } = b.opts;
+  const { concurrency, seconds, rounds, loginRounds } = b.opts;
   const bodies = b.loginUsers.map((u) => JSON.stringify({ login: u.username, password: b.password }));
   const login = (s: number, warmupSeconds = 0) =>
     throughput({
@@ -35,9 +35,9 @@ export async function loginPhase(b: Bench): Promise<void> {
   say(
     `auth.login over HTTP (${concurrency} connections, ${bodies.length} users in turn) against raw argon2id ` +
       `verify (m=${b.argon2.memoryCost} KiB, t=${b.argon2.timeCost}, p=${b.argon2.parallelism}, ${concurrency} at a time), ` +
-      `${rounds} rounds`,
+      `${loginRounds} rounds`,
   );
-  const runs = await interleave(rounds, {
+  const runs = await interleave(loginRounds, {
     raw: async () => {
       const bar = timedBar('argon2.verify in this process', seconds);
       return closedLoop({

@@ -46,6 +46,7 @@ export async function readsPhase(b: Bench): Promise<void> {
       bareGet: run('bare node:http, users.get JSON', `${bare.url}/get`),
       get: run('users.get', `${b.roster.url}${paths.get}`, auth),
       info: run('auth.info (no token, no database)', `${b.roster.url}${trpcQueryPath('auth.info')}`),
+      expressCurrent: run('Express alone, users.current JSON', `${bare.expressUrl}/current`),
       healthz: run('/healthz (Express, no middleware)', `${b.roster.url}/healthz`),
     });
     const rps = (runs: { rps: number }[]) => runs.map((x) => x.rps);
@@ -53,11 +54,12 @@ export async function readsPhase(b: Bench): Promise<void> {
     const get = compareRounds(rps(r.get), rps(r.bareGet));
     const info = compareRounds(rps(r.info), rps(r.bareCurrent));
     const healthz = compareRounds(rps(r.healthz), rps(r.bareCurrent));
+    const expressAlone = compareRounds(rps(r.expressCurrent), rps(r.bareCurrent));
     b.measured.currentPerSecond = current.value;
     b.details.currentVsInfo = compareRounds(rps(r.current), rps(r.info));
     b.details.reads = {
       rounds: r,
-      comparisons: { current, get, info, healthz },
+      comparisons: { current, get, info, healthz, expressAlone },
       bodyBytes: { current: bodies['/current']!.length, get: bodies['/get']!.length },
     };
     const bareName = 'bare node:http, same JSON';
@@ -88,6 +90,11 @@ export async function readsPhase(b: Bench): Promise<void> {
       figure(`users.get, Bearer token, ${connections} connections`, get, bareName, { atLeast: 0.5 }),
       figure('auth.info: every middleware and tRPC, no token, no database', info, bareCurrentName),
       figure('/healthz: Express with no middleware', healthz, bareCurrentName),
+      figure(
+        'Express 5 alone answering the same JSON (the framework by itself)',
+        expressAlone,
+        bareCurrentName,
+      ),
     );
   } finally {
     await bare.stop();
