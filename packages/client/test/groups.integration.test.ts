@@ -214,4 +214,41 @@ describe('groups', () => {
     expect(mine.itemsAvailable).toBeGreaterThan(0);
     expect(mine.items.every((l) => l.tailUuid === bob.user.uuid)).toBe(true);
   });
+
+  it('pages direct members in the order they were added, counted by the database', async () => {
+    const club = await admin.client.groups.create.mutate({ name: 'paged club' });
+    const nested = await admin.client.groups.create.mutate({ name: 'paged nested' });
+    const people = await Promise.all(Array.from({ length: 11 }, () => ctx.user()));
+    const added: string[] = [];
+    for (const [i, p] of people.entries()) {
+      await admin.client.permissions.grant.mutate({
+        tailUuid: p.user.uuid,
+        headUuid: club.uuid,
+        level: i % 2 ? 'can_read' : 'can_write',
+      });
+      added.push(p.user.uuid);
+      if (i === 4) {
+        await admin.client.permissions.grant.mutate({
+          tailUuid: nested.uuid,
+          headUuid: club.uuid,
+          level: 'can_read',
+        });
+        added.push(nested.uuid);
+      }
+    }
+    const pages = [];
+    for (let offset = 0; offset < 15; offset += 5) {
+      pages.push(await admin.client.groups.members.query({ uuid: club.uuid, limit: 5, offset }));
+    }
+    expect(pages.map((p) => p.items.length)).toEqual([5, 5, 2]);
+    expect(pages.every((p) => p.itemsAvailable === 12)).toBe(true);
+    const seen = pages.flatMap((p) => p.items);
+    expect(seen.map((m) => m.memberUuid)).toEqual(added);
+    expect(seen[1]).toMatchObject({ level: 'can_read', kind: 'user', name: people[1]!.user.username });
+    expect(seen[5]).toMatchObject({ memberUuid: nested.uuid, kind: 'group', name: 'paged nested' });
+    expect(seen.every((m) => m.linkUuid?.startsWith('zzzzz-o0j2j-'))).toBe(true);
+    // Past the end: nothing, with the count.
+    const past = await admin.client.groups.members.query({ uuid: club.uuid, limit: 5, offset: 50 });
+    expect([past.items.length, past.itemsAvailable]).toEqual([0, 12]);
+  });
 });

@@ -15,7 +15,7 @@ import { nextId } from './counters';
 import type { Actor, Deps } from './deps';
 import { runList } from './listing';
 import { runOperation } from './operations';
-import { actorGroups, asLevel, levelOn, rank, weakest, writableBy } from './permissions';
+import { actorGroups, asLevel, levelOn, PERMISSION_LEVELS, rank, weakest, writableBy } from './permissions';
 
 export function isBuiltInGroup(deps: Deps, uuid: string): boolean {
   const wk = deps.wellKnown;
@@ -183,27 +183,45 @@ export async function deleteGroup(deps: Deps, actor: Actor, uuid: string): Promi
   return view;
 }
 
+// Oldest first; the link uuid breaks ties between links of the same millisecond.
+const DIRECT_MEMBERS: ListSpec = {
+  fields: { addedAt: { type: 'date', db: 'createdAt' } },
+  tiebreak: 'uuid',
+  defaultOrder: [{ field: 'addedAt', dir: 'asc' }],
+};
+
+type MemberRow = { memberUuid: string; level: PermissionLevel; linkUuid: string | null };
+
+/**
+ * A group's members, a page at a time. Direct members are the permission links to the group,
+ * paged and counted by the database (the index on head, class, time and uuid serves both), so
+ * "All users" of a large directory costs one page, not every link. Effective members follow
+ * membership chains in memory and are paged from the result.
+ */
 export async function members(deps: Deps, actor: Actor, input: z.output<typeof MembersInput>) {
   await readableGroup(deps, actor, input.uuid);
-  let rows: { memberUuid: string; level: PermissionLevel; linkUuid: string | null }[];
+  let rows: MemberRow[];
+  let total: number;
   if (input.mode === 'direct') {
-    const links = await deps.models.Link.find({ headUuid: input.uuid, linkClass: 'permission' })
-      .sort({ createdAt: 1 })
-      .lean<LinkDoc[]>();
-    rows = links.flatMap((l) =>
-      asLevel(l.name) ? [{ memberUuid: l.tailUuid, level: asLevel(l.name)!, linkUuid: l.uuid }] : [],
+    const base = { headUuid: input.uuid, linkClass: 'permission', name: { $in: PERMISSION_LEVELS } };
+    const plan = planList(DIRECT_MEMBERS, { ...input, filters: [], order: [], count: true }, base);
+    const page = await runList(deps.models.Link, plan, { count: true }, (links: LinkDoc[]) =>
+      links.map((l) => ({ memberUuid: l.tailUuid, level: asLevel(l.name)!, linkUuid: l.uuid })),
     );
+    rows = page.items;
+    total = page.itemsAvailable ?? 0;
   } else {
-    rows = [...(await effectiveMembers(deps, input.uuid)).entries()].map(([memberUuid, level]) => ({
+    const all = [...(await effectiveMembers(deps, input.uuid)).entries()].map(([memberUuid, level]) => ({
       memberUuid,
       level,
       linkUuid: null,
     }));
-    rows.sort((a, b) => a.memberUuid.localeCompare(b.memberUuid));
+    all.sort((a, b) => a.memberUuid.localeCompare(b.memberUuid));
+    rows = all.slice(input.offset, input.offset + input.limit);
+    total = all.length;
   }
-  const page = rows.slice(input.offset, input.offset + input.limit);
-  const userUuids = page.filter((r) => uuidType(r.memberUuid) === 'user').map((r) => r.memberUuid);
-  const groupUuids = page.filter((r) => uuidType(r.memberUuid) === 'group').map((r) => r.memberUuid);
+  const userUuids = rows.filter((r) => uuidType(r.memberUuid) === 'user').map((r) => r.memberUuid);
+  const groupUuids = rows.filter((r) => uuidType(r.memberUuid) === 'group').map((r) => r.memberUuid);
   const [users, groups] = await Promise.all([
     deps.models.User.find({ uuid: { $in: userUuids } }, { uuid: 1, username: 1 }).lean<UserDoc[]>(),
     deps.models.Group.find({ uuid: { $in: groupUuids } }, { uuid: 1, name: 1 }).lean<GroupDoc[]>(),
@@ -213,12 +231,12 @@ export async function members(deps: Deps, actor: Actor, input: z.output<typeof M
     ...groups.map((g) => [g.uuid, g.name] as const),
   ]);
   return {
-    items: page.map((r) => ({
+    items: rows.map((r) => ({
       ...r,
       kind: uuidType(r.memberUuid) === 'group' ? ('group' as const) : ('user' as const),
       name: names.get(r.memberUuid) ?? null,
     })),
-    itemsAvailable: rows.length,
+    itemsAvailable: total,
     limit: input.limit,
     offset: input.offset,
   };

@@ -4,7 +4,7 @@ import { AppError, invariant } from '../lib/errors';
 import { uuidType } from '../lib/ids';
 import type { Actor, Deps } from './deps';
 
-const LEVELS: PermissionLevel[] = ['can_read', 'can_write', 'can_manage'];
+export const PERMISSION_LEVELS: readonly PermissionLevel[] = ['can_read', 'can_write', 'can_manage'];
 const GROUP_HEAD = { $regex: '^[a-z0-9]{5}-j7d0g-' };
 
 export const rank = (level: PermissionLevel | null | undefined) => (level ? PERMISSION_RANK[level] : 0);
@@ -12,7 +12,7 @@ export const weakest = (a: PermissionLevel, b: PermissionLevel) => (rank(a) <= r
 export const strongest = (a: PermissionLevel | null, b: PermissionLevel | null) =>
   rank(a) >= rank(b) ? a : b;
 export const asLevel = (name: string): PermissionLevel | null =>
-  LEVELS.includes(name as PermissionLevel) ? (name as PermissionLevel) : null;
+  PERMISSION_LEVELS.includes(name as PermissionLevel) ? (name as PermissionLevel) : null;
 
 /**
  * The groups a user or group reaches through permission links, each with the weakest level on
