@@ -121,7 +121,16 @@ export async function resolveActor(deps: Deps, req: HttpRequest) {
 
 export function contextFactory(deps: Deps) {
   return async ({ req, res }: { req: HttpRequest; res: ServerResponse }): Promise<ContextInner> => {
-    const resolved = await resolveActor(deps, req);
-    return createContextInner({ deps, ...resolved, cookies: sessionCookies(deps, req, res) });
+    const r = await resolveActor(deps, req);
+    // Spelled out rather than spread: every request makes one (see services/user-view.ts).
+    return {
+      deps,
+      actor: r.actor,
+      meta: r.meta,
+      cookies: sessionCookies(deps, req, res),
+      badToken: r.badToken,
+      csrfOk: r.csrfOk,
+      rawToken: r.rawToken,
+    };
   };
 }
