@@ -1,6 +1,7 @@
 import { USER_SORTABLE } from '@roster/contracts';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { planList } from '../src/lib/list-query';
+import { DIRECT_MEMBERS, directMembersFilter } from '../src/services/groups';
 import { USER_LIST } from '../src/services/users';
 import { startTestServer, type TestServer } from '../src/testing';
 
@@ -75,4 +76,24 @@ describe('every allowed user filter and sort is served by an index', () => {
       expect(stages(winning)).not.toContain('SORT');
     });
   }
+});
+
+describe("a group's direct members are paged by an index", () => {
+  it('filter on the group, sorted by the time they were added', async (t) => {
+    if (!genuine) t.skip();
+    const plan = planList(
+      DIRECT_MEMBERS,
+      { filters: [], order: [], limit: 50, offset: 100, count: true },
+      directMembersFilter(server.deps.wellKnown.allUsersGroup),
+    );
+    const explained = await server.deps.models.Link.find(plan.filter)
+      .sort(plan.sort)
+      .skip(plan.skip)
+      .limit(plan.limit)
+      .explain('queryPlanner');
+    const winning = (explained as unknown as { queryPlanner: { winningPlan: unknown } }).queryPlanner
+      .winningPlan;
+    expect(stages(winning)).not.toContain('COLLSCAN');
+    expect(stages(winning)).not.toContain('SORT');
+  });
 });

@@ -184,11 +184,17 @@ export async function deleteGroup(deps: Deps, actor: Actor, uuid: string): Promi
 }
 
 // Oldest first; the link uuid breaks ties between links of the same millisecond.
-const DIRECT_MEMBERS: ListSpec = {
+export const DIRECT_MEMBERS: ListSpec = {
   fields: { addedAt: { type: 'date', db: 'createdAt' } },
   tiebreak: 'uuid',
   defaultOrder: [{ field: 'addedAt', dir: 'asc' }],
 };
+
+export const directMembersFilter = (groupUuid: string) => ({
+  headUuid: groupUuid,
+  linkClass: 'permission',
+  name: { $in: PERMISSION_LEVELS },
+});
 
 type MemberRow = { memberUuid: string; level: PermissionLevel; linkUuid: string | null };
 
@@ -203,8 +209,11 @@ export async function members(deps: Deps, actor: Actor, input: z.output<typeof M
   let rows: MemberRow[];
   let total: number;
   if (input.mode === 'direct') {
-    const base = { headUuid: input.uuid, linkClass: 'permission', name: { $in: PERMISSION_LEVELS } };
-    const plan = planList(DIRECT_MEMBERS, { ...input, filters: [], order: [], count: true }, base);
+    const plan = planList(
+      DIRECT_MEMBERS,
+      { ...input, filters: [], order: [], count: true },
+      directMembersFilter(input.uuid),
+    );
     const page = await runList(deps.models.Link, plan, { count: true }, (links: LinkDoc[]) =>
       links.map((l) => ({ memberUuid: l.tailUuid, level: asLevel(l.name)!, linkUuid: l.uuid })),
     );
