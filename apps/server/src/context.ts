@@ -122,7 +122,7 @@ export async function resolveActor(deps: Deps, req: HttpRequest) {
 export function contextFactory(deps: Deps) {
   return async ({ req, res }: { req: HttpRequest; res: ServerResponse }): Promise<ContextInner> => {
     const r = await resolveActor(deps, req);
-    // Spelled out rather than spread: every request makes one (see services/user-view.ts).
+    // Spelled out: every request makes one, with no intermediate copies.
     return {
       deps,
       actor: r.actor,
