@@ -49,22 +49,30 @@ export function useUrlState<T extends Flat & { page: number }>(
  * A text box bound to a value of the address: it shows what is typed at once and writes the
  * address when typing pauses, without a history entry per key. A change of the address from
  * elsewhere (the back button, a "clear" button) replaces the text; the address echoing this box's
- * own write does not, since on a slow machine it can arrive after the next word has been typed.
+ * own writes does not. On a slow machine the router renders an address late, after the next
+ * word has been typed and even written, so the box keeps every write whose echo has not arrived:
+ * an echo of any of them is not a change from elsewhere, and a new word is compared with the last
+ * write rather than with the address of a render that may be behind.
  */
 export function useDebouncedText(value: string, commit: (text: string) => void) {
   const [text, setText] = useState(value);
   const [debounced] = useDebouncedValue(text, 300);
-  const written = useRef<string | undefined>(undefined);
+  const unechoed = useRef<string[]>([]);
   // biome-ignore lint/correctness/useExhaustiveDependencies: only a new debounced text should commit
   useEffect(() => {
-    if (debounced === value) return;
-    written.current = debounced;
+    if (debounced === (unechoed.current.at(-1) ?? value)) return;
+    unechoed.current.push(debounced);
     commit(debounced);
   }, [debounced]);
   useEffect(() => {
-    const echo = value === written.current;
-    written.current = undefined;
-    if (!echo) setText(value);
+    const at = unechoed.current.indexOf(value);
+    if (at >= 0) {
+      // This write and every older one have reached the page.
+      unechoed.current.splice(0, at + 1);
+      return;
+    }
+    unechoed.current = [];
+    setText(value);
   }, [value]);
   return [text, setText] as const;
 }
