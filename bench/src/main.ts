@@ -64,7 +64,7 @@ async function main() {
   // The driver's server monitor gives up on a server silent for connectTimeoutMS (30 s by default)
   // and interrupts the operations in flight. Filling the in-memory database with 1M users, its
   // JVM can stop longer than that for a full collection of a heap of many GiB (it did once, at
-  // about 900k users): the bench's own inserts wait for it instead.
+  // some point between 100k and 1M users): the bench's own inserts wait for it instead.
   const client = await new MongoClient(database.uri, { connectTimeoutMS: 300_000 }).connect();
 
   try {
